@@ -5,8 +5,25 @@ foundation models (Chen et al., ICLR 2024): the NMTune classifier on frozen feat
 spectral metrics of feature matrices, and label-noise resamplers.
 """
 
+from sknml._spectrum_probe import SpectrumProbe
+from sknml._tuner import NMTuneClassifier
+from sknml.encoders import FunctionEncoder, SentenceEncoder, TorchEncoder
+from sknml.noise import (
+    PairFlipLabelNoise,
+    SymmetricLabelNoise,
+    TransitionMatrixLabelNoise,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "FunctionEncoder",
+    "SentenceEncoder",
+    "TorchEncoder",
+    "NMTuneClassifier",
+    "SpectrumProbe",
+    "PairFlipLabelNoise",
+    "SymmetricLabelNoise",
+    "TransitionMatrixLabelNoise",
     "__version__",
 ]

@@ -7,7 +7,7 @@ sets ``run=callable(args) -> int`` as its default.
 import argparse
 import importlib
 
-_COMMAND_MODULES = ()
+_COMMAND_MODULES = ("sknml._demo", "sknml.study")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,120 @@
+"""
+===================================================================
+Noisy pre-training: what it does to frozen features, and NMTune
+===================================================================
+
+Chen et al. (ICLR 2024) pre-train the same model on data whose labels are
+partly wrong and look at its frozen features downstream: slight noise can help
+in-domain (ID), noise hurts out of domain (OOD), and it flattens the singular
+value spectrum of the features (higher SVE and LSVR). NMTune, a small MLP with
+three regularizers trained on the frozen features, then recovers much of the
+loss.
+
+This example replays that experiment in miniature with the package's public
+pieces: a small CNN pre-trained on Fashion-MNIST with 0%, 10% and 30% of its
+labels flipped (:func:`sknml.study.load_or_pretrain`, which caches each
+backbone), the frozen backbone as the first step of a scikit-learn pipeline
+(:class:`~sknml.TorchEncoder`), a linear probe and NMTune on top
+(:class:`~sknml.NMTuneClassifier`), and the spectral metrics of
+:mod:`sknml.metrics`. ID is the Fashion-MNIST test split (never seen in
+pre-training); OOD is MNIST digits.
+
+The whole study (five noise ratios, three seeds, LP / MLP / NMTune, figures and
+a report) is one command, ``sknml study``; its results are in ``docs/study.md``.
+Here one seed and three ratios take two to four minutes on a laptop CPU the
+first time, seconds once the backbones are cached.
+"""
+
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from sknml import NMTuneClassifier, TorchEncoder
+from sknml.datasets import load_fashion_mnist, load_mnist_5k
+from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
+from sknml.study import load_or_pretrain
+
+cache = Path(os.environ.get("SKNML_CACHE", Path.home() / ".cache" / "sknml"))
+
+# %%
+# Downstream data: an ID task and an OOD task
+# -------------------------------------------
+# Images keep a channel axis, ``(n, 1, 28, 28)``, the shape the CNN reads.
+fashion = load_fashion_mnist(subset="test")
+X_id_fit, X_id_test, y_id_fit, y_id_test = train_test_split(
+    fashion.images[:, None],
+    fashion.target,
+    train_size=3000,
+    test_size=3000,
+    stratify=fashion.target,
+    random_state=0,
+)
+mnist = load_mnist_5k()
+X_ood_fit, X_ood_test, y_ood_fit, y_ood_test = train_test_split(
+    mnist.images[:, None],
+    mnist.target,
+    test_size=0.5,
+    stratify=mnist.target,
+    random_state=0,
+)
+
+# %%
+# Pre-train with label noise, freeze, probe
+# -----------------------------------------
+# The linear probe is ``NMTuneClassifier(n_layers=0)``; NMTune is the default.
+noise_rates = [0.0, 0.1, 0.3]
+tuners = {"LP": {"n_layers": 0}, "NMTune": {}}
+rows = []
+for rate in noise_rates:
+    backbone, info = load_or_pretrain(
+        noise_rate=rate, random_state=0, cache_dir=cache / "backbones", verbose=True
+    )
+    encoder = TorchEncoder(backbone.features, batch_size=512)
+    row = {
+        "noise": rate,
+        "SVE (ID)": singular_value_entropy(encoder.fit_transform(X_id_test)),
+        "LSVR (OOD)": largest_singular_value_ratio(encoder.transform(X_ood_test)),
+    }
+    for name, params in tuners.items():
+        model = Pipeline(
+            [
+                ("encode", TorchEncoder(backbone.features, batch_size=512)),
+                ("tune", NMTuneClassifier(random_state=0, **params)),
+            ]
+        )
+        row[f"{name} ID"] = model.fit(X_id_fit, y_id_fit).score(X_id_test, y_id_test)
+        row[f"{name} OOD"] = model.fit(X_ood_fit, y_ood_fit).score(
+            X_ood_test, y_ood_test
+        )
+    rows.append(row)
+
+columns = list(rows[0])
+print(" | ".join(f"{column:>10}" for column in columns))
+for row in rows:
+    print(" | ".join(f"{row[column]:>10.4f}" for column in columns))
+
+# %%
+# Accuracy and spectrum against the noise ratio
+# ---------------------------------------------
+# With one seed, differences of a few tenths of a point are within the noise of
+# pre-training; ``sknml study`` runs three seeds and reports their spread.
+percent = [100 * rate for rate in noise_rates]
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+for ax, domain in zip(axes[:2], ("ID", "OOD"), strict=True):
+    for name in tuners:
+        ax.plot(percent, [100 * row[f"{name} {domain}"] for row in rows], "o-")
+    ax.set(
+        title=f"{domain}: " + ("Fashion-MNIST" if domain == "ID" else "MNIST"),
+        xlabel="pre-training noise (%)",
+        ylabel="accuracy (%)",
+    )
+    ax.legend(list(tuners))
+for metric in ("SVE (ID)", "LSVR (OOD)"):
+    axes[2].plot(percent, [row[metric] for row in rows], "o-", label=metric)
+axes[2].set(title="Feature spectrum", xlabel="pre-training noise (%)")
+axes[2].legend()
+fig.tight_layout()
+plt.show()

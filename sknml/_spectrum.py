@@ -1,0 +1,346 @@
+"""Singular values of a feature matrix through its Gram matrix (private math).
+
+The public functions live in :mod:`sknml.metrics`; this module only turns any
+supported input (NumPy array or memmap, torch tensor, iterable of row chunks) into the
+descending singular values of the row-normalized, centered matrix.
+
+Why the Gram matrix: ``X^T X`` (D x D) is accumulated chunk by chunk in float64, so the
+extra memory is O(D^2) whatever N is, and a SYRK-shaped product runs at BLAS-3 speed,
+which an SVD of the tall matrix does not. The price is that singular values near 0 are
+only resolved to about ``sqrt(eps) * s_1``; see ``docs/spectrum.md``.
+"""
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+# Rows per float64 chunk: 2**20 values (8 MiB), whatever the number of columns;
+# small enough to stay cache-friendly, large enough for an efficient SYRK.
+_CHUNK_VALUES = 2**20
+
+_CENTER_OPTIONS = ("columns", "rows", None)
+
+
+def _is_torch_tensor(X):
+    # A cheap test that does not import torch for NumPy inputs.
+    return type(X).__module__.split(".")[0] == "torch" and hasattr(X, "device")
+
+
+class _NumpyBackend:
+    """Float64 operations on NumPy arrays."""
+
+    def __init__(self):
+        self.device = None
+
+    def to_float64(self, chunk):
+        # Always a copy: the chunk is normalized and centered in place.
+        return np.array(chunk, dtype=np.float64, order="C")
+
+    def all_finite(self, a):
+        return bool(np.isfinite(a).all())
+
+    def row_norms(self, a):
+        # einsum avoids the chunk-sized temporary of (a * a).sum(1).
+        return np.sqrt(np.einsum("ij,ij->i", a, a))
+
+    def zeros(self, shape):
+        return np.zeros(shape, dtype=np.float64)
+
+    def outer(self, a, b):
+        return np.outer(a, b)
+
+    def eigvalsh(self, G):
+        return np.linalg.eigvalsh(G)
+
+    def to_numpy(self, a):
+        return np.asarray(a, dtype=np.float64)
+
+
+class _TorchBackend:
+    """Float64 operations on torch tensors, on the tensor's own device."""
+
+    def __init__(self, device):
+        import torch
+
+        self.torch = torch
+        self.device = device
+
+    def to_float64(self, chunk):
+        # detach: a spectrum is a measurement, not part of an autograd graph.
+        return chunk.detach().to(
+            device=self.device, dtype=self.torch.float64, copy=True
+        )
+
+    def all_finite(self, a):
+        return bool(self.torch.isfinite(a).all())
+
+    def row_norms(self, a):
+        return self.torch.linalg.vector_norm(a, dim=1)
+
+    def zeros(self, shape):
+        return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
+
+    def outer(self, a, b):
+        return self.torch.outer(a, b)
+
+    def eigvalsh(self, G):
+        return self.torch.linalg.eigvalsh(G)
+
+    def to_numpy(self, a):
+        return a.detach().cpu().numpy().astype(np.float64, copy=False)
+
+
+def _check_numpy_dtype(dtype, what):
+    if dtype.kind in "fiub":
+        return
+    if dtype.kind == "O":
+        raise ValueError(
+            f"{what} has object dtype; convert it to a numeric dtype (for example "
+            "X.astype(np.float32)) before computing its spectrum."
+        )
+    if dtype.kind == "c":
+        raise ValueError(
+            f"{what} is complex ({dtype}); only real matrices are supported."
+        )
+    raise ValueError(
+        f"{what} has non-numeric dtype {dtype}; expected a real number dtype."
+    )
+
+
+def _check_torch_dtype(dtype, what):
+    if dtype.is_complex:
+        raise ValueError(
+            f"{what} is complex ({dtype}); only real matrices are supported."
+        )
+
+
+def _check_ndim(shape, what):
+    if len(shape) != 2:
+        hint = (
+            " Reshape it with X.reshape(-1, 1) for a single feature or "
+            "X.reshape(1, -1) for a single sample."
+            if len(shape) == 1
+            else ""
+        )
+        raise ValueError(
+            f"Expected {what} to be a 2-D matrix (n_samples, n_features), got "
+            f"{len(shape)}-D with shape {tuple(shape)}.{hint}"
+        )
+
+
+def _as_matrix(X):
+    """Return ``(matrix, backend)`` for an in-memory input; no copy for ndarrays."""
+    if _is_torch_tensor(X):
+        _check_ndim(tuple(X.shape), "X")
+        _check_torch_dtype(X.dtype, "X")
+        return X, _TorchBackend(X.device)
+    if isinstance(X, numbers.Number) or isinstance(X, str | bytes):
+        raise ValueError(
+            "Expected X to be a 2-D matrix (n_samples, n_features), got a scalar "
+            f"{X!r}."
+        )
+    # np.asarray keeps ndarrays and memmaps as they are (float32 stays float32).
+    A = X if isinstance(X, np.ndarray) else np.asarray(X)
+    _check_ndim(A.shape, "X")
+    _check_numpy_dtype(A.dtype, "X")
+    return A, _NumpyBackend()
+
+
+def _is_chunk_iterable(X):
+    """Whether ``X`` is a stream of 2-D row chunks rather than one matrix."""
+    if isinstance(X, np.ndarray) or _is_torch_tensor(X) or hasattr(X, "__array__"):
+        return False
+    if isinstance(X, list | tuple):
+        return len(X) > 0 and all(
+            _is_torch_tensor(c) or getattr(c, "ndim", None) == 2 for c in X
+        )
+    return isinstance(X, Iterable) and not isinstance(X, str | bytes | dict)
+
+
+class _GramAccumulator:
+    """Accumulate ``sum x x^T`` (D x D) and ``sum x`` over row chunks, in float64.
+
+    Column centering subtracts ``n mu mu^T`` at the end; to keep that subtraction from
+    cancelling digits when the mean is large, every row is first shifted by the mean of
+    the first chunk (centering is invariant to any fixed shift).
+    """
+
+    def __init__(self, backend, normalize, center):
+        self.backend = backend
+        self.normalize = normalize
+        self.center = center
+        self.n_samples = 0
+        self.n_features = None
+        self.gram = None
+        self.total = None
+        self.shift = None
+
+    def _prepare(self, chunk):
+        c = self.backend.to_float64(chunk)
+        if not self.backend.all_finite(c):
+            raise ValueError("Input X contains NaN or infinity.")
+        return _normalize_center_rows(self.backend, c, self.normalize, self.center)
+
+    def add(self, chunk):
+        n_rows, n_features = chunk.shape
+        if self.n_features is None:
+            if n_features == 0:
+                raise ValueError("X has 0 features; at least 1 is required.")
+            self.n_features = n_features
+            self.gram = self.backend.zeros((n_features, n_features))
+            self.total = self.backend.zeros((n_features,))
+        elif n_features != self.n_features:
+            raise ValueError(
+                f"Chunks of X must all have the same number of columns: got "
+                f"{n_features} after {self.n_features}."
+            )
+        step = max(1, _CHUNK_VALUES // n_features)
+        for start in range(0, n_rows, step):
+            c = self._prepare(chunk[start : start + step])
+            if self.center == "columns":
+                if self.shift is None:
+                    self.shift = c.mean(0)
+                c -= self.shift
+                self.total += c.sum(0)
+            # ``c.T @ c`` on one C-contiguous buffer is dispatched to SYRK by NumPy.
+            self.gram += c.T @ c
+            self.n_samples += c.shape[0]
+
+    def finalize(self):
+        if self.n_samples == 0:
+            raise ValueError("X has 0 samples; at least 1 is required.")
+        G = self.gram
+        if self.center == "columns":
+            mean = self.total / self.n_samples
+            G -= self.n_samples * self.backend.outer(mean, mean)
+        return G
+
+
+def _normalize_center_rows(backend, c, normalize, center):
+    """L2-normalize the rows of float64 ``c`` (zero rows stay 0), then row-center."""
+    if normalize:
+        norms = backend.row_norms(c)
+        norms[norms == 0] = 1.0
+        c /= norms[:, None]
+    if center == "rows":
+        c -= c.mean(1)[:, None]
+    return c
+
+
+def _singular_from_gram(backend, G, n_samples, n_features):
+    """Descending singular values from a Gram matrix, rounding noise clipped to 0."""
+    if not backend.all_finite(G):
+        raise ValueError(
+            "The Gram matrix of X overflows float64; rescale X (or use normalize=True)."
+        )
+    lam = np.sort(backend.to_numpy(backend.eigvalsh(G)))[::-1]
+    lam = lam[: min(n_samples, n_features)]
+    # Gram eigenvalues carry absolute rounding errors of order eps * lam_max; like
+    # numpy.linalg.matrix_rank, treat anything below max(N, D) * eps * lam_max as 0.
+    tol = max(n_samples, n_features) * np.finfo(np.float64).eps * max(lam[0], 0.0)
+    lam[lam <= tol] = 0.0
+    return np.sqrt(lam)
+
+
+def _small_side_spectrum(A, backend, normalize, center):
+    """Spectrum through the N x N Gram ``X X^T`` of an in-memory X with N < D."""
+    n_samples, n_features = A.shape
+    # N < D, so this float64 copy (N * D values) is smaller than a D x D Gram.
+    c = backend.to_float64(A)
+    if not backend.all_finite(c):
+        raise ValueError("Input X contains NaN or infinity.")
+    c = _normalize_center_rows(backend, c, normalize, center)
+    if center == "columns":
+        c -= c.mean(0)
+    K = c @ c.T
+    return _singular_from_gram(backend, K, n_samples, n_features)
+
+
+def spectrum(X, *, normalize=True, center="columns"):
+    """Descending singular values (float64 ndarray) of the prepared matrix X.
+
+    See :func:`sknml.metrics.singular_values` for the conventions.
+    """
+    if center not in _CENTER_OPTIONS:
+        raise ValueError(
+            f"The 'center' parameter must be one of 'columns', 'rows' or None; got "
+            f"{center!r}."
+        )
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            "Sparse X is not supported: the spectrum of a sparse matrix is dense; "
+            "pass X.toarray() or an iterable of dense row chunks."
+        )
+    if _is_chunk_iterable(X):
+        return _streamed_spectrum(X, normalize, center)
+    A, backend = _as_matrix(X)
+    n_samples, n_features = A.shape
+    if n_samples == 0 or n_features == 0:
+        raise ValueError(
+            f"X is empty (shape {tuple(A.shape)}); at least 1 sample and 1 feature "
+            "are required."
+        )
+    if n_samples < n_features:
+        return _small_side_spectrum(A, backend, normalize, center)
+    acc = _GramAccumulator(backend, normalize, center)
+    acc.add(A)
+    G = acc.finalize()
+    return _singular_from_gram(backend, G, n_samples, n_features)
+
+
+def _streamed_spectrum(chunks, normalize, center):
+    acc = None
+    for i, chunk in enumerate(chunks):
+        what = f"chunk {i} of X"
+        if _is_torch_tensor(chunk):
+            _check_ndim(tuple(chunk.shape), what)
+            _check_torch_dtype(chunk.dtype, what)
+            backend = _TorchBackend(chunk.device)
+        else:
+            if not isinstance(chunk, np.ndarray):
+                chunk = np.asarray(chunk)
+            _check_ndim(chunk.shape, what)
+            _check_numpy_dtype(chunk.dtype, what)
+            backend = _NumpyBackend()
+        if acc is None:
+            acc = _GramAccumulator(backend, normalize, center)
+        elif type(backend) is not type(acc.backend):
+            raise TypeError(
+                f"{what} is a {type(chunk).__name__} but earlier chunks were not; "
+                "stream chunks of one kind (all NumPy or all torch)."
+            )
+        if chunk.shape[0]:
+            acc.add(chunk)
+        elif acc.n_features is None:
+            acc.add(chunk)  # sets and checks the number of columns
+    if acc is None:
+        raise ValueError(
+            "X is an empty iterable of chunks; at least 1 row is required."
+        )
+    G = acc.finalize()
+    return _singular_from_gram(acc.backend, G, acc.n_samples, acc.n_features)
+
+
+def entropy(s):
+    """Singular value entropy of a descending spectrum ``s`` (0 log 0 = 0)."""
+    p = _proportions(s, "singular value entropy")
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def largest_ratio(s):
+    """``-log(s_1 / sum(s))`` of a descending spectrum ``s``."""
+    p = _proportions(s, "largest singular value ratio")
+    return float(-np.log(p[0]))
+
+
+def _proportions(s, what):
+    total = s.sum()
+    if not total > 0:
+        raise ValueError(
+            f"The {what} is undefined: every singular value of X is 0 after "
+            "normalization and centering (a constant matrix, a single sample with "
+            "center='columns', or all-zero rows). Check X or choose another 'center'."
+        )
+    return s / total

@@ -1,0 +1,152 @@
+"""NMTune's loss terms against slow textbook formulas, in float64."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sknml._losses import (
+    NMTuneLoss,
+    consistency_loss,
+    covariance_loss,
+    singular_value_loss,
+)
+
+_SETTINGS = settings(max_examples=60, deadline=None)
+
+
+@st.composite
+def _matrices(draw, min_rows=1, max_rows=12, max_cols=12):
+    """Gaussian matrices of hypothesis-chosen shape, seed, scale and rank."""
+    n_rows = draw(st.integers(min_rows, max_rows))
+    n_cols = draw(st.integers(1, max_cols))
+    rank = draw(st.integers(1, min(n_rows, n_cols)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    scale = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_rows, rank)) @ rng.standard_normal((rank, n_cols))
+    return torch.tensor(scale * z, dtype=torch.float64)
+
+
+def _covariance_reference(z):
+    centered = z - z.mean(dim=0)
+    cov = centered.T @ centered / (z.shape[0] - 1)
+    off_diagonal = cov - torch.diag(torch.diagonal(cov))
+    return off_diagonal.square().sum() / z.shape[1]
+
+
+def _singular_value_reference(z, top_k):
+    s = torch.linalg.svdvals(z)
+    return -s[: min(top_k, len(s))].mean() / s.sum()
+
+
+def _grad(function, z):
+    z = z.clone().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(function(z), z)
+    return gradient
+
+
+@_SETTINGS
+@given(_matrices(min_rows=2))
+def test_covariance_loss_equals_explicit_formula(z):
+    expected = _covariance_reference(z)
+    torch.testing.assert_close(covariance_loss(z), expected, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(
+        _grad(covariance_loss, z),
+        _grad(_covariance_reference, z),
+        rtol=1e-4,
+        atol=1e-4 * _grad(_covariance_reference, z).abs().max().item() + 1e-12,
+    )
+
+
+@_SETTINGS
+@given(_matrices(), st.integers(1, 6))
+def test_singular_value_loss_equals_svdvals_formula(z, top_k):
+    torch.testing.assert_close(
+        singular_value_loss(z, top_k),
+        _singular_value_reference(z, top_k),
+        rtol=1e-7,
+        atol=1e-9,
+    )
+
+
+@_SETTINGS
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_singular_value_loss_gradient_matches_svdvals(n_rows, n_cols, seed):
+    # Full-rank Gaussian matrices: distinct singular values, a unique gradient.
+    z = torch.tensor(
+        np.random.default_rng(seed).standard_normal((n_rows, n_cols)),
+        dtype=torch.float64,
+    )
+    s = torch.linalg.svdvals(z)
+    if len(s) > 1 and (s[:-1] - s[1:]).min() < 1e-3 * s[0]:
+        return  # nearly tied singular values: the subgradient is not unique
+    for top_k in (1, 2, 5):
+        torch.testing.assert_close(
+            _grad(lambda m, k=top_k: singular_value_loss(m, k), z),
+            _grad(lambda m, k=top_k: _singular_value_reference(m, k), z),
+            rtol=1e-4,
+            atol=1e-4,
+        )
+
+
+@_SETTINGS
+@given(_matrices())
+def test_consistency_loss_equals_formula_and_stops_gradient_to_x(z):
+    x = torch.flip(z, dims=[0]).clone().requires_grad_(True)
+    z = z.clone().requires_grad_(True)
+    loss = consistency_loss(z, x)
+    z_unit = z / z.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    x_unit = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    torch.testing.assert_close(loss, (z_unit - x_unit.detach()).square().mean())
+    loss.backward()
+    assert x.grad is None
+    assert torch.isfinite(z.grad).all()
+
+
+def _degenerate_batches():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((8, 5))
+    yield "duplicated rows", np.repeat(base[:2], 4, axis=0)
+    yield "constant columns", np.hstack([base[:, :2], np.ones((8, 3))])
+    yield "rank deficient", base[:, :1] @ rng.standard_normal((1, 5))
+    yield "one row", base[:1]
+    yield "one column", base[:, :1]
+    yield "all zero", np.zeros((8, 5))
+    yield "wide", rng.standard_normal((3, 40))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("name", "z"), list(_degenerate_batches()))
+def test_full_objective_is_finite_on_degenerate_batches(name, z, dtype):
+    z = torch.tensor(z, dtype=dtype, requires_grad=True)
+    x = torch.ones_like(z)
+    logits = z @ torch.ones(z.shape[1], 2, dtype=dtype)
+    target = torch.zeros(len(z), dtype=torch.long)
+    loss = NMTuneLoss(0.01, 0.01, 0.01, svd_top_k=5)((logits, z, x), target)
+    loss.backward()
+    assert torch.isfinite(loss), name
+    assert torch.isfinite(z.grad).all(), name
+
+
+def test_covariance_loss_of_a_single_row_is_zero():
+    assert covariance_loss(torch.ones(1, 4)).item() == 0.0
+
+
+def test_loss_skips_regularizers_without_a_tuning_network():
+    x = torch.randn(6, 3, dtype=torch.float64)
+    logits = torch.randn(6, 2, dtype=torch.float64)
+    target = torch.tensor([0, 1, 0, 1, 0, 1])
+    plain = torch.nn.functional.cross_entropy(logits, target)
+    assert NMTuneLoss(1.0, 1.0, 1.0, 1)((logits, x, x), target) == plain
+
+
+def test_sample_weights_scale_each_cross_entropy_term():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
+    target = torch.tensor([0, 0])
+    weight = torch.tensor([0.0, 2.0], dtype=torch.float64)
+    x = torch.zeros(2, 2)
+    loss = NMTuneLoss(0, 0, 0, 1)((logits, x, x), target, weight)
+    per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
+    torch.testing.assert_close(loss, per_sample[1])

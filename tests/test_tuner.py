@@ -1,0 +1,305 @@
+"""NMTuneClassifier: behaviour, composition, persistence and input checking."""
+
+import io
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_classifiers_train
+from skorch.exceptions import DeviceWarning
+
+import sknml._tuner
+from sknml import NMTuneClassifier
+from sknml._data import as_float32_tensor, batch_bounds
+from sknml.datasets import make_embedding_like
+
+FAST = {"max_epochs": 3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    X, y = digits
+    return NMTuneClassifier(max_epochs=5, random_state=0).fit(X[:600], y[:600])
+
+
+def test_learns_digits_with_every_method(digits):
+    X, y = digits
+    mlp = {"lambda_mse": 0, "lambda_cov": 0, "lambda_svd": 0}
+    for params in ({"n_layers": 0}, mlp, {}):
+        clf = NMTuneClassifier(random_state=0, **params)
+        assert clf.fit(X[:1200], y[:1200]).score(X[1200:], y[1200:]) > 0.88, params
+
+
+def test_linear_probe_matches_logistic_regression_on_embedding_like_features():
+    data = make_embedding_like(4000, 384, 10, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        data.data, data.target, random_state=0
+    )
+    probe = NMTuneClassifier(n_layers=0, random_state=0).fit(X_train, y_train)
+    reference = LogisticRegression(max_iter=2000).fit(X_train, y_train)
+    scaled = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    scaled.fit(X_train, y_train)
+    accuracy = probe.score(X_test, y_test)
+    assert accuracy >= 0.99 * reference.score(X_test, y_test)
+    # Even against logistic regression on standardized features it stays close.
+    assert accuracy >= 0.97 * scaled.score(X_test, y_test)
+
+
+def test_standardization_is_what_makes_the_probe_strong():
+    data = make_embedding_like(3000, 384, 10, random_state=1)
+    X_train, X_test, y_train, y_test = train_test_split(
+        data.data, data.target, random_state=0
+    )
+    raw = NMTuneClassifier(n_layers=0, standardize=False, lr=1e-3, random_state=0)
+    standardized = NMTuneClassifier(n_layers=0, random_state=0)
+    raw_accuracy = raw.fit(X_train, y_train).score(X_test, y_test)
+    assert standardized.fit(X_train, y_train).score(X_test, y_test) > raw_accuracy + 0.2
+
+
+@pytest.mark.parametrize("params", [{}, {"n_layers": 0}])
+def test_sklearn_train_check_passes_with_a_longer_schedule(params):
+    # The common checks run the default 30 epochs, too few steps on 300 rows.
+    clf = NMTuneClassifier(max_epochs=300, batch_size=64, hidden_ratio=8, **params)
+    check_classifiers_train("NMTuneClassifier", clf)
+
+
+@pytest.mark.parametrize("labels", [["cat", "dog", "emu"], [-5, 10, 1000]])
+def test_any_label_type_round_trips(digits, labels):
+    X, y = digits
+    mask = y < 3
+    y_mapped = np.asarray(labels, dtype=object if isinstance(labels[0], str) else None)
+    y_mapped = y_mapped[y[mask]]
+    clf = NMTuneClassifier(**FAST).fit(X[mask], y_mapped)
+    assert list(clf.classes_) == sorted(labels)
+    assert set(clf.predict(X[mask])) <= set(labels)
+    assert clf.score(X[mask], y_mapped) > 0.8
+
+
+def test_output_shapes_and_consistency(fitted, digits):
+    X, _ = digits
+    proba = fitted.predict_proba(X[:50])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(fitted.predict_log_proba(X[:50])), proba)
+    scores = fitted.decision_function(X[:50])
+    assert scores.shape == (50, 10)
+    np.testing.assert_array_equal(
+        fitted.classes_[scores.argmax(axis=1)], fitted.predict(X[:50])
+    )
+    Z = fitted.transform(X[:50])
+    assert Z.shape == (50, 64) and Z.dtype == np.float32
+    assert fitted.n_iter_ == 5 == len(fitted.history_)
+
+
+def test_binary_decision_function_is_one_dimensional(digits):
+    X, y = digits
+    mask = y < 2
+    clf = NMTuneClassifier(**FAST).fit(X[mask], y[mask])
+    scores = clf.decision_function(X[mask])
+    assert scores.shape == (mask.sum(),)
+    np.testing.assert_array_equal(
+        clf.classes_[(scores > 0).astype(int)], clf.predict(X[mask])
+    )
+
+
+def test_linear_probe_transform_is_the_standardized_input(digits):
+    X, y = digits
+    clf = NMTuneClassifier(n_layers=0, **FAST).fit(X[:300], y[:300])
+    module = clf.net_.module_.standardize
+    expected = (X[:20] - module.mean.numpy()) / module.scale.numpy()
+    np.testing.assert_allclose(clf.transform(X[:20]), expected, rtol=1e-6)
+
+
+def test_predict_in_chunks_equals_one_pass(fitted, digits, monkeypatch):
+    X, _ = digits
+    full = fitted.decision_function(X)
+    monkeypatch.setattr(sknml._tuner, "_PREDICT_CHUNK", 7)
+    np.testing.assert_allclose(fitted.decision_function(X), full, rtol=1e-5, atol=1e-6)
+
+
+def test_float32_input_is_not_copied():
+    X = np.ones((4, 3), dtype=np.float32)
+    assert np.shares_memory(as_float32_tensor(X).numpy(), X)
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "batch_size", "expected"),
+    [(10, 4, [(0, 4), (4, 8), (8, 10)]), (9, 4, [(0, 4), (4, 9)]), (1, 4, [(0, 1)])],
+)
+def test_a_final_batch_of_one_row_joins_the_previous_batch(
+    n_samples, batch_size, expected
+):
+    assert batch_bounds(n_samples, batch_size) == expected
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_regularizers_and_depth(digits, n_jobs):
+    X, y = digits
+    grid = GridSearchCV(
+        NMTuneClassifier(max_epochs=10, random_state=0),
+        {"n_layers": [0, 2], "lambda_cov": [0.0, 0.01], "svd_top_k": [1, 3]},
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X[:400], y[:400])
+    assert len(grid.cv_results_["params"]) == 8
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    assert grid.best_estimator_.score(X[400:600], y[400:600]) > 0.7
+
+
+def test_clone_and_set_params_between_fits(fitted, digits):
+    X, y = digits
+    copy = clone(fitted)
+    assert not hasattr(copy, "net_") and copy.get_params() == fitted.get_params()
+    copy.set_params(n_layers=0).fit(X[:300], y[:300])
+    assert copy.net_.module_.tuner is None
+    copy.set_params(n_layers=3, lambda_svd=0.0).fit(X[:300], y[:300])
+    assert sum(isinstance(m, torch.nn.Linear) for m in copy.net_.module_.tuner) == 3
+
+
+def test_joblib_round_trip_gives_identical_probabilities(fitted, digits, tmp_path):
+    X, _ = digits
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the no-CUDA fallback")
+def test_a_cuda_trained_model_loads_and_predicts_without_cuda(fitted, digits):
+    X, _ = digits
+    expected = fitted.predict_proba(X[:20])
+    trained_on_cuda = clone(fitted)
+    trained_on_cuda.__dict__.update(fitted.__dict__)
+    # What a CUDA fit leaves behind: the net and the estimator record 'cuda'.
+    trained_on_cuda.net_ = joblib.load(_dumped(fitted.net_))
+    trained_on_cuda.net_.device = "cuda"
+    trained_on_cuda.device_ = "cuda"
+    with pytest.warns(DeviceWarning, match="CUDA"):
+        loaded = joblib.load(_dumped(trained_on_cuda))
+    assert loaded.device_ == "cpu" == str(loaded.net_.device)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:20]), expected)
+
+
+def _dumped(obj):
+    buffer = io.BytesIO()
+    joblib.dump(obj, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_same_seed_same_model_and_global_rng_untouched(digits):
+    X, y = digits
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    first = NMTuneClassifier(**FAST).fit(X[:300], y[:300]).predict_proba(X[300:400])
+    second = NMTuneClassifier(**FAST).fit(X[:300], y[:300]).predict_proba(X[300:400])
+    np.testing.assert_array_equal(first, second)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(np.random.get_state(), numpy_state, strict=True)
+    )
+    other = NMTuneClassifier(max_epochs=3, random_state=1).fit(X[:300], y[:300])
+    assert not np.array_equal(other.predict_proba(X[300:400]), first)
+
+
+def test_early_stopping_holds_out_data_and_stops(digits):
+    X, y = digits
+    clf = NMTuneClassifier(
+        early_stopping=True, n_iter_no_change=2, max_epochs=200, random_state=0
+    ).fit(X[:600], y[:600])
+    assert clf.n_iter_ < 200
+    assert all("valid_loss" in row for row in clf.history_)
+
+
+def test_sample_weight_zero_ignores_those_samples(digits):
+    X, y = digits
+    X, y = X[:600], y[:600]
+    corrupted = np.where(np.arange(600) % 2 == 0, (y + 1) % 10, y)
+    weight = (np.arange(600) % 2 == 1).astype(float)
+    clean = NMTuneClassifier(max_epochs=20, random_state=0)
+    clean.fit(X, corrupted, sample_weight=weight)
+    noisy = NMTuneClassifier(max_epochs=20, random_state=0).fit(X, corrupted)
+    assert clean.score(X, y) > noisy.score(X, y) + 0.2
+
+
+def test_verbose_shows_a_progress_bar(digits, capsys):
+    X, y = digits
+    NMTuneClassifier(verbose=1, **FAST).fit(X[:100], y[:100])
+    assert "NMTune" in capsys.readouterr().err
+
+
+def _degenerate_problems():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((257, 6)).astype(np.float32)
+    y = rng.integers(0, 2, 257)
+    yield "final batch of one row", X, y
+    yield "duplicated rows", np.repeat(X[:2], 128, axis=0), np.repeat([0, 1], 128)
+    yield "constant columns", np.hstack([X[:, :2], np.ones((257, 4))]), y
+    rank_one = (X[:, :1] @ rng.standard_normal((1, 6))).astype(np.float32)
+    yield "rank deficient", rank_one, y
+    yield "one feature", X[:, :1], y
+
+
+@pytest.mark.parametrize(("name", "X", "y"), list(_degenerate_problems()))
+def test_degenerate_data_trains_without_nan(name, X, y):
+    clf = NMTuneClassifier(max_epochs=3, batch_size=256, random_state=0).fit(X, y)
+    losses = [row["train_loss"] for row in clf.history_]
+    assert np.isfinite(losses).all(), name
+    assert np.isfinite(clf.predict_proba(X)).all(), name
+    for parameter in clf.net_.module_.parameters():
+        assert torch.isfinite(parameter).all(), name
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "params", "error", "match"),
+    [
+        ([[np.nan, 1.0], [1.0, 2.0]], [0, 1], {}, ValueError, "NaN"),
+        ([[np.inf, 1.0], [1.0, 2.0]], [0, 1], {}, ValueError, "infinity"),
+        ([1.0, 2.0, 3.0], [0, 1, 0], {}, ValueError, "2D array"),
+        (np.ones((4, 2, 2)), [0, 1, 0, 1], {}, ValueError, "dim 3"),
+        ([[1.0], [2.0]], [1, 1], {}, ValueError, "at least 2 classes"),
+        ([[1.0], [2.0]], [0, 1, 0], {}, ValueError, "inconsistent numbers"),
+        ([[1.0], [2.0]], [0, 1], {"lambda_cov": -1}, ValueError, "lambda_cov"),
+        ([[1.0], [2.0]], [0, 1], {"svd_top_k": 2}, ValueError, "svd_top_k=2"),
+        ([[1.0], [2.0]], [0, 1], {"device": "gpu7"}, ValueError, "device='gpu7'"),
+        ([[1.0], [2.0]], [0, 1], {"activation": "swish"}, ValueError, "activation"),
+        ([[1.0], [2.0]], [0.5, 1.2], {}, ValueError, "Unknown label type"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(X, y, params, error, match):
+    with pytest.raises(error, match=match):
+        NMTuneClassifier(**params).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_cuda_is_a_clear_error():
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        NMTuneClassifier(device="cuda").fit([[1.0], [2.0]], [0, 1])
+
+
+def test_predict_checks_the_number_of_features(fitted):
+    with pytest.raises(ValueError, match="64 features"):
+        fitted.predict(np.ones((2, 3)))
+
+
+def test_readonly_memmap_input_trains_without_warnings(tmp_path):
+    X, y = make_blobs(200, n_features=4, centers=2, random_state=0)
+    path = tmp_path / "X.npy"
+    np.save(path, X.astype(np.float32))
+    X_map = np.load(path, mmap_mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = NMTuneClassifier(batch_size=32, random_state=0).fit(X_map, y)
+    assert clf.score(X_map, y) > 0.9
