@@ -21,8 +21,9 @@ pre-training); OOD is MNIST digits.
 
 The whole study (five noise ratios, three seeds, LP / MLP / NMTune, figures and
 a report) is one command, ``sknml study``; its results are in ``docs/study.md``.
-Here one seed and three ratios take two to four minutes on a laptop CPU the
-first time, seconds once the backbones are cached.
+Here one seed and three ratios took 90 s on a 2-core CPU the first time (with
+``OMP_NUM_THREADS=1`` on a CPU shared with other jobs), seconds once the
+backbones are cached.
 """
 
 import os

@@ -21,6 +21,9 @@ _CHUNK_VALUES = 2**20
 
 _CENTER_OPTIONS = ("columns", "rows", None)
 
+# Row norms below this may have lost digits to underflow when squaring.
+_TINY_NORM = 1e-150
+
 
 def _is_torch_tensor(X):
     # A cheap test that does not import torch for NumPy inputs.
@@ -43,6 +46,9 @@ class _NumpyBackend:
     def row_norms(self, a):
         # einsum avoids the chunk-sized temporary of (a * a).sum(1).
         return np.sqrt(np.einsum("ij,ij->i", a, a))
+
+    def row_max_abs(self, a):
+        return np.abs(a).max(1)
 
     def zeros(self, shape):
         return np.zeros(shape, dtype=np.float64)
@@ -77,6 +83,9 @@ class _TorchBackend:
 
     def row_norms(self, a):
         return self.torch.linalg.vector_norm(a, dim=1)
+
+    def row_max_abs(self, a):
+        return a.abs().amax(1)
 
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
@@ -221,6 +230,13 @@ def _normalize_center_rows(backend, c, normalize, center):
     """L2-normalize the rows of float64 ``c`` (zero rows stay 0), then row-center."""
     if normalize:
         norms = backend.row_norms(c)
+        if not backend.all_finite(norms) or bool((norms < _TINY_NORM).any()):
+            # Squares overflowed or underflowed (or a row is zero): scale each row by
+            # its largest entry first, so that huge or tiny rows keep their direction.
+            scale = backend.row_max_abs(c)
+            scale[scale == 0] = 1.0
+            c /= scale[:, None]
+            norms = backend.row_norms(c)
         norms[norms == 0] = 1.0
         c /= norms[:, None]
     if center == "rows":

@@ -32,27 +32,11 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sknml._device import resolve_device
+
 __all__ = ["FunctionEncoder", "SentenceEncoder", "TorchEncoder"]
 
 _DEMO_EXTRA = "pip install 'sknml[demo]'"
-
-
-def _resolve_device(device):
-    """Map ``'auto'`` to CUDA when available, else CPU; return a torch.device."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device; use 'auto', 'cpu', "
-            "'cuda', 'cuda:0', ... or a torch.device."
-        ) from exc
-    if resolved.type == "cuda" and resolved.index is None and torch.cuda.is_available():
-        # 'cuda' means the current GPU; spelled out, it compares equal to the
-        # device of a module already there, which then needs no copy.
-        resolved = torch.device("cuda", torch.cuda.current_device())
-    return resolved
 
 
 def _module_device(module):
@@ -432,7 +416,7 @@ class TorchEncoder(_BaseEncoder):
             The fitted encoder.
         """
         X = self._check_X(X, reset=True)
-        self.device_ = _resolve_device(self.device)
+        self.device_ = resolve_device(self.device)
         if _module_device(self.module) == self.device_:
             self.module_ = self.module
         else:
@@ -688,7 +672,7 @@ class SentenceEncoder(_BaseEncoder):
         if self.model is not None and not isinstance(self.model, str | os.PathLike):
             if isinstance(self.device, str) and self.device == "auto":
                 return torch.device(self.model.device)
-        return _resolve_device(self.device)
+        return resolve_device(self.device)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

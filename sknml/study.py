@@ -39,6 +39,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sknml import NMTuneClassifier
+from sknml._device import resolve_device
 from sknml.datasets import load_digits_aligned, load_fashion_mnist, load_mnist_5k
 from sknml.encoders import TorchEncoder
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
@@ -144,12 +145,6 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x))
 
 
-def _resolve_device(device):
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def _progress(iterable, *, verbose, **kwargs):
     if not verbose:
         return iterable
@@ -249,7 +244,7 @@ def pretrain_backbone(
         _, noisy = SymmetricLabelNoise(
             noise_rate, random_state=random_state
         ).fit_resample(images.reshape(len(images), -1), labels)
-    device = _resolve_device(device)
+    device = resolve_device(device)
     X = torch.from_numpy(images[:, None]).to(device)
     y = torch.as_tensor(noisy, dtype=torch.long).to(device)
 
@@ -515,7 +510,7 @@ def _evaluate_backbone(backbone, data, *, max_epochs, device, random_state):
 
 def _pretrain_accuracy(backbone, images, target, device):
     """Accuracy of the backbone's own head on clean labels (the paper's table)."""
-    device = _resolve_device(device)
+    device = resolve_device(device)
     model = backbone.to(device)
     with torch.inference_mode():
         logits = torch.cat(
@@ -642,7 +637,7 @@ def run_study(
         )
     if not seeds or any(seed < 0 for seed in seeds):
         raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds}.")
-    device = _resolve_device(device)
+    device = resolve_device(device)
     previous_threads = torch.get_num_threads()
     if n_threads is not None:
         torch.set_num_threads(n_threads)
@@ -905,9 +900,10 @@ def check_claims(result: dict) -> list[dict]:
 
 
 def _plot_accuracy_vs_noise(result, path):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    fig = Figure(figsize=(12, 3.4))
+    axes = fig.subplots(1, 3)
     panels = [
         ("lp_id", "ID: Fashion-MNIST (LP)"),
         ("lp_ood", "OOD: MNIST-5k and digits (LP)"),
@@ -939,42 +935,46 @@ def _plot_accuracy_vs_noise(result, path):
     fig.suptitle("Figure 2 analog: noisy pre-training, frozen features")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _plot_accuracy_vs_spectrum(result, path):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from sknml.plot import plot_accuracy_vs_spectrum
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    fig = Figure(figsize=(9, 3.8))
+    axes = fig.subplots(1, 2)
     panels = [
         ("id_sve", "lp_id", "SVE of ID features", "ID"),
         ("ood_lsvr", "lp_ood", "LSVR of OOD features", "OOD"),
     ]
     for ax, (x_metric, y_metric, xlabel, group) in zip(axes, panels, strict=True):
         rates, spectral = _series(result, x_metric)
-        _, accuracy = _series(result, y_metric)
+        accuracy, groups = [], []
+        for method in ("lp", "nmtune"):
+            _, means = _series(result, y_metric.replace("lp", method))
+            accuracy += [100 * a for a in means]
+            groups += [f"{group} {METHOD_LABELS[method]}"] * len(rates)
         plot_accuracy_vs_spectrum(
-            spectral,
-            [100 * a for a in accuracy],
+            spectral * 2,
+            accuracy,
             metric=xlabel,
-            labels=[f"{100 * r:g}%" for r in rates],
-            groups=[f"{group} LP"] * len(rates),
+            labels=[f"{100 * r:g}%" for r in rates] * 2,
+            groups=groups,
             ax=ax,
         )
-        ax.set_ylabel(f"{group} LP accuracy (%)")
+        ax.set_ylabel(f"{group} accuracy (%)")
         ax.grid(alpha=0.3)
     fig.suptitle("Figure 3 analog: accuracy vs. feature spectrum (means over seeds)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _plot_tuning(result, path):
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = Figure(figsize=(10, 3.6))
+    axes = fig.subplots(1, 2)
     rates = result["settings"]["noise_rates"]
     width = 0.8 / len(METHODS)
     x = np.arange(len(rates))
@@ -1004,7 +1004,6 @@ def _plot_tuning(result, path):
     fig.suptitle("Figure 5 analog: LP vs. MLP vs. NMTune on the frozen features")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 _TABLE_COLUMNS = [
@@ -1074,9 +1073,6 @@ def write_report(
     >>> names[3:]
     ['report.md', 'results.json']
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {

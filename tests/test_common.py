@@ -2,12 +2,13 @@
 
 import inspect
 
-import pytest
 import torch
+from _named import Named
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sknml
+from sknml.noise import pair_flip_transition_matrix
 
 
 def _public_estimators():
@@ -41,7 +42,7 @@ _INSTANCES = {
     # The number of classes changes from check to check: a fixed matrix would fail
     # every check with another class count, so a callable builds it from K at fit.
     "TransitionMatrixLabelNoise": [
-        sknml.TransitionMatrixLabelNoise(sknml.noise.pair_flip_transition_matrix)
+        sknml.TransitionMatrixLabelNoise(Named(pair_flip_transition_matrix))
     ],
 }
 

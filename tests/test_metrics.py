@@ -198,6 +198,16 @@ def test_zero_rows_do_not_divide_by_zero(rng):
     assert_allclose(s, _reference(X, True, "columns"), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_normalize_keeps_huge_and_tiny_rows(rng, scale):
+    X = rng.normal(size=(30, 4))
+    Y = X.copy()
+    Y[::3] *= scale
+    with np.errstate(all="raise"):
+        s = singular_values(Y)
+    assert_allclose(s, singular_values(X), rtol=1e-12)
+
+
 def test_rank_one_has_zero_sve_and_lsvr(rng):
     u = rng.normal(size=(40, 1))
     v = rng.normal(size=(1, 6))
@@ -272,6 +282,7 @@ def test_bad_parameters_raise(kwargs):
         singular_values(np.ones((3, 2)), **kwargs)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_overflow_raises(rng):
     X = rng.normal(size=(10, 3)) * 1e200
     with pytest.raises(ValueError, match="overflows"):

@@ -5,6 +5,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pytest
+from _named import Named
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.pipeline import Pipeline
@@ -38,9 +39,9 @@ _SEEDED_SAMPLERS = [
     SymmetricLabelNoise(0.3, exclude_true=False, random_state=0),
     SymmetricLabelNoise(0.3, exact=False, random_state=0),
     PairFlipLabelNoise(0.3, random_state=0),
-    TransitionMatrixLabelNoise(symmetric_transition_matrix, random_state=0),
+    TransitionMatrixLabelNoise(Named(symmetric_transition_matrix), random_state=0),
     TransitionMatrixLabelNoise(
-        partial(pair_flip_transition_matrix, noise_rate=0.4),
+        Named(pair_flip_transition_matrix, noise_rate=0.4),
         exact=False,
         random_state=0,
     ),
