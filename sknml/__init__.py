@@ -2,7 +2,8 @@
 
 Tools to understand and mitigate the label noise hidden in the pre-training data of
 foundation models (Chen et al., ICLR 2024): the NMTune classifier on frozen features,
-spectral metrics of feature matrices, and label-noise resamplers.
+spectral metrics of feature matrices, label-noise resamplers, encoders from raw
+inputs to features, and the data sets and studies that show the paper's findings.
 """
 
 from sknml._spectrum_probe import SpectrumProbe
@@ -18,12 +19,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FunctionEncoder",
-    "SentenceEncoder",
-    "TorchEncoder",
     "NMTuneClassifier",
-    "SpectrumProbe",
     "PairFlipLabelNoise",
+    "SentenceEncoder",
+    "SpectrumProbe",
     "SymmetricLabelNoise",
+    "TorchEncoder",
     "TransitionMatrixLabelNoise",
     "__version__",
 ]

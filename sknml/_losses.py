@@ -34,8 +34,27 @@ def batch_gram(z: torch.Tensor) -> torch.Tensor:
     >>> batch_gram(torch.ones(2, 3)).shape
     torch.Size([2, 2])
     """
-    n_samples, n_features = z.shape
-    return z @ z.T if n_samples <= n_features else z.T @ z
+    return _Gram.apply(z)
+
+
+class _Gram(torch.autograd.Function):
+    """``z z^T`` (or ``z^T z``) whose backward is one matrix product, not two.
+
+    The Gram matrix is symmetric, so its gradient only needs the symmetric part of
+    the incoming gradient: ``(g + g^T) z`` instead of ``g z + g^T z``.
+    """
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        ctx.sample_side = z.shape[0] <= z.shape[1]
+        return z @ z.T if ctx.sample_side else z.T @ z
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        symmetric = grad + grad.T
+        return symmetric @ z if ctx.sample_side else z @ symmetric
 
 
 def consistency_loss(z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
