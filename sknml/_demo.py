@@ -498,18 +498,24 @@ def _command_line(name, args):
     return " ".join(parts)
 
 
-def run_demo(args) -> int:
-    """``sknml demo``: train on movie, test on all four domains, table + figure."""
-    settings = _settings(args, "sknml-demo")
-    out = settings["out"]
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+def _prepare(args, default_out):
+    """Settings, the output folder and the embedded domains of a sub-command."""
+    settings = _settings(args, default_out)
+    settings["out"].mkdir(parents=True, exist_ok=True)
     data = load_embedded_domains(
         cache=settings["cache"],
         quick=settings["quick"],
         device=settings["device"],
         progress=settings["progress"],
     )
+    return settings, data
+
+
+def run_demo(args) -> int:
+    """``sknml demo``: train on movie, test on all four domains, table + figure."""
+    start = time.perf_counter()
+    settings, data = _prepare(args, "sknml-demo")
+    out = settings["out"]
     train_domain = args.train_domain
     test_domains = [train_domain] + [d for d in DOMAINS if d != train_domain]
     records, features = evaluate(
@@ -677,16 +683,9 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
 
 def run_benchmark(args) -> int:
     """``sknml benchmark``: every domain as the training domain, LP / MLP / NMTune."""
-    settings = _settings(args, "sknml-benchmark")
-    out = settings["out"]
-    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    data = load_embedded_domains(
-        cache=settings["cache"],
-        quick=settings["quick"],
-        device=settings["device"],
-        progress=settings["progress"],
-    )
+    settings, data = _prepare(args, "sknml-benchmark")
+    out = settings["out"]
     records, _ = evaluate(
         data,
         train_domains=DOMAINS,
