@@ -93,7 +93,8 @@ def covariance_loss(z: torch.Tensor, gram: torch.Tensor | None = None) -> torch.
     ``L_cov = sum_{i != j} C_ij ** 2 / D``. Computed exactly from the Gram matrix of
     the batch: ``||C||_F^2`` equals ``||H K H||_F^2 / (B - 1)^2`` with ``K = z z^T``
     and ``H`` the centering matrix. A batch of fewer than two rows has no
-    covariance estimate; the loss is then zero.
+    covariance estimate and a single column no off-diagonal entry: the loss is
+    then zero.
 
     Parameters
     ----------
@@ -116,7 +117,7 @@ def covariance_loss(z: torch.Tensor, gram: torch.Tensor | None = None) -> torch.
     4.0
     """
     n_samples, n_features = z.shape
-    if n_samples < 2:
+    if n_samples < 2 or n_features < 2:
         return z.sum() * 0.0
     if gram is None:
         gram = batch_gram(z)
