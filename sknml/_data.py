@@ -21,16 +21,16 @@ def as_float32_tensor(X: np.ndarray) -> torch.Tensor:
 
 
 class TensorDataset(torch.utils.data.Dataset):
-    """Features, optional targets and optional sample weights as tensors.
+    """Features, targets and optional sample weights as tensors.
 
     Parameters
     ----------
     X : torch.Tensor of shape (n_samples, n_features)
-    y : torch.Tensor of shape (n_samples,), default=None
+    y : torch.Tensor of shape (n_samples,)
     sample_weight : torch.Tensor of shape (n_samples,), default=None
     """
 
-    def __init__(self, X, y=None, sample_weight=None):
+    def __init__(self, X, y, sample_weight=None):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -40,8 +40,6 @@ class TensorDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         """Rows ``index`` (an int, slice or index tensor) as ``(X, (y, weight))``."""
-        if self.y is None:
-            return self.X[index], None
         weight = None if self.sample_weight is None else self.sample_weight[index]
         return self.X[index], (self.y[index], weight)
 
