@@ -20,9 +20,7 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from sknml._runtime import progress_bar, torch_threads
 from sknml.datasets._sentiment import DOMAINS
 
 METHODS = ("LogReg", "LP", "MLP", "NMTune")
@@ -48,14 +47,6 @@ def default_cache_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "sknml"
-
-
-def _progress(iterable, *, total, desc, enabled):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, file=sys.stderr)
 
 
 def _make_method(name, *, seed, max_epochs, device):
@@ -138,24 +129,6 @@ def load_embedded_domains(
     }
 
 
-@contextmanager
-def _torch_threads(n):
-    """Run with ``n`` torch threads, then restore the previous count.
-
-    The networks here are small (384 x 384 layers, batches of 256): on a 2-core
-    machine one thread per fit, and fits side by side, measured 3 to 8 times faster
-    than two threads per fit, whose synchronization costs more than it saves.
-    """
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _fit_and_test(
     X, y, domain, *, train_domain, seed, method, noise, test_size, max_epochs, device
 ):
@@ -169,7 +142,7 @@ def _fit_and_test(
         noise,
         seed,
     )
-    with _torch_threads(1):
+    with torch_threads(1):
         start = time.perf_counter()
         estimator.fit(X[train], y[train])
         fit_seconds = time.perf_counter() - start
@@ -251,7 +224,7 @@ def evaluate(
     desc = "training on " + ", ".join(train_domains)
     for job, result in zip(
         jobs,
-        _progress(results, total=len(jobs), desc=desc, enabled=progress),
+        progress_bar(results, enabled=progress, total=len(jobs), desc=desc),
         strict=True,
     ):
         done[job] = result

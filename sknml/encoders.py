@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknml._device import resolve_device
+from sknml._runtime import progress_bar
 
 __all__ = ["FunctionEncoder", "SentenceEncoder", "TorchEncoder"]
 
@@ -69,14 +70,6 @@ def _frozen(module):
     finally:
         for sub, training in modes:
             sub.training = training
-
-
-def _progress(iterable, *, total, desc, verbose):
-    if not verbose:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
 
 
 def _item_key(item):
@@ -370,8 +363,8 @@ class TorchEncoder(_BaseEncoder):
         starts = range(0, n_samples, self.batch_size)
         outputs = []
         with _frozen(module):
-            for start in _progress(
-                starts, total=len(starts), desc=desc, verbose=self.verbose
+            for start in progress_bar(
+                starts, enabled=self.verbose, desc=desc, unit="batch"
             ):
                 chunk = X[start : start + self.batch_size]
                 if self.preprocess is not None:
@@ -878,8 +871,8 @@ class FunctionEncoder(_BaseEncoder):
         starts = range(0, len(items), self.batch_size)
         parts = [
             self._call(items[start : start + self.batch_size])
-            for start in _progress(
-                starts, total=len(starts), desc="FunctionEncoder", verbose=self.verbose
+            for start in progress_bar(
+                starts, enabled=self.verbose, desc="FunctionEncoder", unit="batch"
             )
         ]
         dims = {part.shape[1] for part in parts}

@@ -40,6 +40,7 @@ from torch.nn import functional as F
 
 from sknml import NMTuneClassifier
 from sknml._device import resolve_device
+from sknml._runtime import progress_bar, torch_threads
 from sknml.datasets import load_digits_aligned, load_fashion_mnist, load_mnist_5k
 from sknml.encoders import TorchEncoder
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
@@ -145,14 +146,6 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x))
 
 
-def _progress(iterable, *, verbose, **kwargs):
-    if not verbose:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, **kwargs)
-
-
 @validate_params(
     {
         "images": ["array-like"],
@@ -255,9 +248,9 @@ def pretrain_backbone(
     order_rng = torch.Generator().manual_seed(random_state)
     optimizer = torch.optim.Adam(backbone.parameters(), lr=lr)
     n_steps = -(-len(X) // batch_size)
-    steps = _progress(
+    steps = progress_bar(
         range(epochs * n_steps),
-        verbose=verbose,
+        enabled=verbose,
         desc=f"pre-train noise={noise_rate:g} seed={random_state}",
         unit="step",
         leave=False,
@@ -638,26 +631,21 @@ def run_study(
     if not seeds or any(seed < 0 for seed in seeds):
         raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds}.")
     device = resolve_device(device)
-    previous_threads = torch.get_num_threads()
-    if n_threads is not None:
-        torch.set_num_threads(n_threads)
-    settings = {
-        "noise_rates": noise_rates,
-        "seeds": seeds,
-        "n_pretrain": n_pretrain,
-        "pretrain_epochs": pretrain_epochs,
-        "n_probe": n_probe,
-        "n_id_test": n_id_test,
-        "n_ood": n_ood,
-        "max_epochs": max_epochs,
-        "device": str(device),
-        "cache_dir": None if cache_dir is None else str(cache_dir),
-        "n_threads": torch.get_num_threads(),
-    }
-    try:
+    with torch_threads(n_threads):
+        settings = {
+            "noise_rates": noise_rates,
+            "seeds": seeds,
+            "n_pretrain": n_pretrain,
+            "pretrain_epochs": pretrain_epochs,
+            "n_probe": n_probe,
+            "n_id_test": n_id_test,
+            "n_ood": n_ood,
+            "max_epochs": max_epochs,
+            "device": str(device),
+            "cache_dir": None if cache_dir is None else str(cache_dir),
+            "n_threads": torch.get_num_threads(),
+        }
         runs = _run_grid(settings, device, cache_dir, verbose)
-    finally:
-        torch.set_num_threads(previous_threads)
     result = {
         "settings": settings,
         "runs": runs,
@@ -686,8 +674,8 @@ def _run_grid(settings, device, cache_dir, verbose):
         (rate, seed) for rate in settings["noise_rates"] for seed in settings["seeds"]
     ]
     runs = []
-    for rate, seed in _progress(
-        grid, verbose=verbose, desc="sknml study", unit="model"
+    for rate, seed in progress_bar(
+        grid, enabled=verbose, desc="sknml study", unit="model"
     ):
         run_start = time.perf_counter()
         backbone, info = load_or_pretrain(
