@@ -237,11 +237,8 @@ class NMTuneLoss(nn.Module):
 
     def forward(self, output, target, sample_weight=None):
         logits, z, x = output
-        if sample_weight is None:
-            loss = F.cross_entropy(logits, target)
-        else:
-            loss = F.cross_entropy(logits, target, reduction="none") * sample_weight
-            loss = loss.mean()
+        loss = F.cross_entropy(logits, target, reduction="none")
+        loss = loss.mean() if sample_weight is None else (loss * sample_weight).mean()
         if z is x:  # no tuning network: the regularizers are constants
             return loss
         if self.lambda_mse:

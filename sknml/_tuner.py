@@ -24,7 +24,12 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from tqdm.auto import tqdm
 
-from sknml._data import BatchIterator, TensorDataset, as_float32_tensor
+from sknml._data import (
+    BatchIterator,
+    TensorDataset,
+    as_float32_tensor,
+    batch_bounds,
+)
 from sknml._device import resolve_device
 from sknml._losses import NMTuneLoss
 from sknml._network import NMTuneNetwork
@@ -343,7 +348,7 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             mean, scale = _column_scaling(X)
         else:
             mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        n_batches = -(-n_train // self.batch_size)
+        n_batches = len(batch_bounds(n_train, self.batch_size))
         callbacks = [
             (
                 "lr_schedule",
