@@ -110,6 +110,16 @@ def _prepare(args, default_out):
     return settings, data
 
 
+def _evaluate(data, settings, train_domains):
+    """:func:`evaluate` with a sub-command's settings."""
+    options = ("seeds", "noise", "max_epochs", "device", "n_jobs", "progress")
+    return evaluate(
+        data,
+        train_domains=train_domains,
+        **{option: settings[option] for option in options},
+    )
+
+
 def run_demo(args) -> int:
     """``sknml demo``: train on movie, test on all four domains, table + figure."""
     start = time.perf_counter()
@@ -117,16 +127,7 @@ def run_demo(args) -> int:
     out = settings["out"]
     train_domain = args.train_domain
     test_domains = [train_domain] + [d for d in DOMAINS if d != train_domain]
-    records, features = evaluate(
-        data,
-        train_domains=(train_domain,),
-        seeds=settings["seeds"],
-        noise=settings["noise"],
-        max_epochs=settings["max_epochs"],
-        device=settings["device"],
-        n_jobs=settings["n_jobs"],
-        progress=settings["progress"],
-    )
+    records, features = _evaluate(data, settings, (train_domain,))
     features = {m: F for (_, m), F in features.items()}
     summary = summarize(records)
     table = demo_table(
@@ -181,16 +182,7 @@ def run_benchmark(args) -> int:
     start = time.perf_counter()
     settings, data = _prepare(args, "sknml-benchmark")
     out = settings["out"]
-    records, _ = evaluate(
-        data,
-        train_domains=DOMAINS,
-        seeds=settings["seeds"],
-        noise=settings["noise"],
-        max_epochs=settings["max_epochs"],
-        device=settings["device"],
-        n_jobs=settings["n_jobs"],
-        progress=settings["progress"],
-    )
+    records, _ = _evaluate(data, settings, DOMAINS)
     summary = summarize(records)
     run_environment = environment()
     command = _command_line("benchmark", args)
