@@ -17,6 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknml import NMTuneClassifier, NMTuneClassifierCV
+from sknml._runtime import torch_threads
 from sknml._tuner_cv import DEFAULT_PARAM_GRID
 
 # A linear problem on which one of two epochs of the MLP is far behind the probe.
@@ -91,12 +92,8 @@ def test_methods_are_those_of_the_best_estimator(fitted, digits):
 def test_parallel_search_gives_the_same_scores(digits, monkeypatch):
     # One torch thread on both sides, so that no reduction order differs.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         serial = NMTuneClassifierCV(SMALL, random_state=0, n_jobs=1).fit(*digits)
-    finally:
-        torch.set_num_threads(previous)
     parallel = NMTuneClassifierCV(SMALL, random_state=0, n_jobs=2).fit(*digits)
     for fold in range(3):
         key = f"split{fold}_test_score"
