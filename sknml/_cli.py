@@ -7,6 +7,8 @@ sets ``run=callable(args) -> int`` as its default.
 import argparse
 import importlib
 
+import sknml
+
 _COMMAND_MODULES = ("sknml.experiments.demo._cli", "sknml.experiments.study._cli")
 
 
@@ -14,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen sub-command; return its exit code."""
     parser = argparse.ArgumentParser(
         prog="sknml", description="Noisy Model Learning with scikit-learn."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {sknml.__version__}"
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in _COMMAND_MODULES:
