@@ -52,3 +52,44 @@ def test_version(capsys):
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.strip() == f"sknml {sknml.__version__}"
+
+
+@pytest.mark.parametrize("command", ["demo", "benchmark", "study"])
+@pytest.mark.parametrize("option", ["--out", "--cache-dir"])
+def test_a_file_where_a_folder_goes_is_a_usage_error(command, option, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    err = _usage_error([command, option, str(afile)], capsys)
+    assert f"{option} {afile}" in err and f"{afile} is not a folder" in err
+    err = _usage_error([command, option, str(afile / "below")], capsys)
+    assert f"{afile} is not a folder" in err
+    assert afile.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.parametrize("command", ["demo", "study"])
+def test_the_default_output_folder_is_checked_too(command, tmp_path, capsys):
+    (tmp_path / f"sknml-{command}").write_text("")
+    assert f"sknml-{command} is not a folder" in _usage_error([command], capsys)
+
+
+def test_the_default_embedding_cache_is_checked_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SKNML_CACHE", str(tmp_path / "afile"))
+    (tmp_path / "afile").write_text("")
+    assert "afile is not a folder" in _usage_error(["demo"], capsys)
+    # With --no-cache there is no cache to check.
+    with pytest.raises(AssertionError, match="work started"):
+        main(["demo", "--no-cache"])
+
+
+def test_an_unwritable_output_folder_is_a_usage_error(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        (locked / "probe").touch()
+    except PermissionError:
+        pass
+    else:
+        pytest.skip("permissions do not stop this user's writes (root)")
+    err = _usage_error(["study", "--out", str(locked / "out")], capsys)
+    assert f"{locked} is not writable" in err

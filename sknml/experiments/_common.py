@@ -76,6 +76,21 @@ def command_line(subcommand: str, options: Iterable[tuple[str, object]]) -> str:
     return " ".join(parts)
 
 
+def folder_problem(path: Path, option: str) -> str | None:
+    """Why ``path`` can be neither used nor created as a writable folder, or None.
+
+    Checked before a run starts, so that a bad ``--out`` or cache costs nothing.
+    """
+    path = Path(path)
+    blocker = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not blocker.is_dir():
+        where = "" if blocker == path else f": {blocker}"
+        return f"{option} {path}{where} is not a folder"
+    if not os.access(blocker, os.W_OK | os.X_OK):
+        return f"{option} {path}: {blocker} is not writable"
+    return None
+
+
 def noise_rate(value: str) -> float:
     """argparse type of a label-noise rate: a float in [0, 1)."""
     rate = float(value)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sknml.experiments._common import command_line
+from sknml.experiments._common import command_line, folder_problem
 from sknml.experiments.study._report import markdown_table, write_report
 from sknml.experiments.study._runs import DEFAULT_SETTINGS, QUICK_SETTINGS, run_study
 
@@ -26,14 +26,28 @@ def _command_line(args):
     )
 
 
+def _folders(args):
+    """The output folder and the backbone cache (None with ``--no-cache``)."""
+    out = Path(args.out)
+    return out, None if args.no_cache else Path(args.cache_dir or out / "backbones")
+
+
+def _check(args):
+    """What makes the output folder or the backbone cache unusable, if anything."""
+    out, cache_dir = _folders(args)
+    problems = [folder_problem(out, "--out")]
+    if cache_dir is not None:
+        problems.append(folder_problem(cache_dir, "--cache-dir"))
+    return [problem for problem in problems if problem]
+
+
 def _run_command(args) -> int:
     settings = dict(QUICK_SETTINGS if args.quick else DEFAULT_SETTINGS)
     for name in _GRID_OPTIONS:
         value = getattr(args, name)
         if value is not None:
             settings[name] = value
-    out = Path(args.out)
-    cache_dir = None if args.no_cache else Path(args.cache_dir or out / "backbones")
+    out, cache_dir = _folders(args)
     result = run_study(
         **settings,
         device=args.device,
@@ -132,4 +146,4 @@ def add_subcommand(subparsers) -> None:
         help="torch CPU threads (default: torch's; 1 is fastest on a busy CPU)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.set_defaults(run=_run_command)
+    parser.set_defaults(run=_run_command, check=_check)
