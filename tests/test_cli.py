@@ -6,6 +6,7 @@ must be caught while parsing, and the tests take seconds.
 """
 
 import pytest
+import torch
 
 import sknml
 from sknml._cli import main
@@ -52,6 +53,42 @@ def test_version(capsys):
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.strip() == f"sknml {sknml.__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["demo", "--seeds", "-1"], "argument --seeds: must be an integer >= 1"),
+        (["demo", "--seeds", "two"], "argument --seeds: invalid integer value"),
+        (["benchmark", "--max-epochs", "0"], "argument --max-epochs: must be an"),
+        (["demo", "--n-jobs", "0"], "argument --n-jobs: must be an integer >= 1"),
+        (["demo", "--noise", "2.0"], "argument --noise: must be in [0, 1), got 2.0"),
+        (["demo", "--noise", "nan"], "argument --noise: must be in [0, 1)"),
+        (["demo", "--train-domain", "imdb"], "invalid choice: 'imdb'"),
+        (["demo", "--device", "tpu"], "argument --device: device='tpu' is not"),
+        (["demo", "--cache-dir", "c", "--no-cache"], "not allowed with argument"),
+        (["study", "--seeds", "-1"], "argument --seeds: must be an integer >= 0"),
+        (["study", "--noise-rates", "0", "2.0"], "argument --noise-rates: must be"),
+        (["study", "--noise-rates", "-0.1"], "argument --noise-rates: must be"),
+        (["study", "--n-pretrain", "0"], "argument --n-pretrain: must be an integer"),
+        (["study", "--pretrain-epochs", "0"], "argument --pretrain-epochs: must"),
+        (["study", "--max-epochs", "-3"], "argument --max-epochs: must be"),
+        (["study", "--threads", "0"], "argument --threads: must be an integer >= 1"),
+        (["study", "--device", "tpu"], "argument --device: device='tpu' is not"),
+        (["study", "--n-pretrain", "70000"], "leaves 0 of the 60000"),
+        (["study", "--cache-dir", "c", "--no-cache"], "not allowed with argument"),
+        (["study", "--n-pretrain", "59000"], "--n-pretrain 59000 leaves 1000"),
+    ],
+)
+def test_bad_values_are_usage_errors_before_any_work(argv, message, capsys):
+    assert message in _usage_error(argv, capsys)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_a_gpu_is_a_usage_error(capsys):
+    for command in ("demo", "study"):
+        err = _usage_error([command, "--device", "cuda"], capsys)
+        assert "CUDA is not available" in err
 
 
 @pytest.mark.parametrize("command", ["demo", "benchmark", "study"])

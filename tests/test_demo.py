@@ -144,16 +144,6 @@ def test_summary_and_losses_are_reported():
     assert "- movie -> tweets: MLP is ahead by 10.0 points" in markdown
 
 
-def test_bad_arguments_are_rejected(capsys):
-    with pytest.raises(SystemExit):
-        main(["demo", "--noise", "1.5"])
-    assert "--noise must be in [0, 1)" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["benchmark", "--seeds", "0"])
-    with pytest.raises(SystemExit):
-        main(["demo", "--train-domain", "imdb"])
-
-
 def test_python_dash_m_entry_point():
     done = subprocess.run(
         [sys.executable, "-m", "sknml", "demo", "--help"],

@@ -12,6 +12,7 @@ from sknml.experiments._common import (
     folder_problem,
     noise_rate,
     positive_int,
+    torch_device,
 )
 from sknml.experiments.demo._data import load_embedded_domains
 from sknml.experiments.demo._report import benchmark_markdown, demo_figure, demo_table
@@ -43,16 +44,19 @@ def _add_common(parser, default_out):
         help="symmetric label noise injected into the training labels only "
         "(the paper's section 6), e.g. 0.2",
     )
-    parser.add_argument(
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
         help="embedding cache folder (default: $SKNML_CACHE or ~/.cache/sknml)",
     )
-    parser.add_argument(
+    cache.add_argument(
         "--no-cache", action="store_true", help="embed again, keep nothing on disk"
     )
-    parser.add_argument("--device", default="auto", help="torch device (auto)")
+    parser.add_argument(
+        "--device", type=torch_device, default="auto", help="torch device (auto)"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
