@@ -34,9 +34,11 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "sknml"
 
 
-def test_demo_quick(tmp_path, cache_dir, capsys):
+def test_demo_quick(tmp_path, cache_dir, capsys, sealed):
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out), "--no-progress"]) == 0
+    # Nothing written outside --out and the cache, no network.
+    assert sealed.litter() == [] and sealed.network == []
     printed = capsys.readouterr().out
     for method in METHODS:
         assert method in printed
