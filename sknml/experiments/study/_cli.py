@@ -54,7 +54,8 @@ def _check(args):
     """What makes the folders or the data split unusable, if anything."""
     out, cache_dir = _folders(args)
     problems = [folder_problem(out, "--out")]
-    if cache_dir is not None:
+    # The default cache is inside --out: one problem, said once.
+    if cache_dir is not None and not (problems[0] and args.cache_dir is None):
         problems.append(folder_problem(cache_dir, "--cache-dir"))
     settings = _settings(args)
     left = max(0, FASHION_TRAIN_SIZE - settings["n_pretrain"])
