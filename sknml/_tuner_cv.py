@@ -75,7 +75,7 @@ def _one_standard_error(cv_results: dict) -> int:
 
 
 class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
-    """NMTune, MLP tuning or the linear probe, whichever cross-validates best.
+    """NMTune, MLP tuning or the linear probe, chosen by inner cross-validation.
 
     Like :class:`~sklearn.linear_model.LogisticRegressionCV` for ``C``, this
     estimator picks the settings of an :class:`NMTuneClassifier` by stratified
@@ -83,10 +83,9 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
     ``param_grid`` is fitted on every fold (in parallel with ``n_jobs``), one is
     chosen from the mean validation scores (by default the simplest one that is
     not significantly worse than the best, see ``selection``), and it is refitted
-    on all the data.
-    The candidates share ``device`` and ``random_state``. ``predict``,
-    ``predict_proba``, ``predict_log_proba``, ``decision_function`` and
-    ``transform`` are those of the refitted winner, ``best_estimator_``.
+    on all the data. The candidates share ``device`` and ``random_state``.
+    ``predict``, ``predict_proba``, ``predict_log_proba``, ``decision_function``
+    and ``transform`` are those of the refitted winner, ``best_estimator_``.
 
     The search is scikit-learn's :class:`~sklearn.model_selection.GridSearchCV`
     run with a shuffled :class:`~sklearn.model_selection.StratifiedKFold`; this
