@@ -21,7 +21,8 @@ from sknml import NMTuneClassifier
 from sknml._data import as_float32_tensor, batch_bounds
 from sknml.datasets import make_embedding_like
 
-FAST = {"max_epochs": 3, "random_state": 0}
+# A short fixed schedule: enough to learn the small problems below.
+FAST = {"max_epochs": 5, "early_stopping": False, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +45,13 @@ def test_learns_digits_with_every_method(digits):
         assert clf.fit(X[:1200], y[:1200]).score(X[1200:], y[1200:]) > 0.88, params
 
 
-def test_linear_probe_matches_logistic_regression_on_embedding_like_features():
+def test_standardized_probe_matches_logistic_regression_on_embedding_like_features():
     data = make_embedding_like(4000, 384, 10, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(
         data.data, data.target, random_state=0
     )
-    probe = NMTuneClassifier(n_layers=0, random_state=0).fit(X_train, y_train)
+    probe = NMTuneClassifier(n_layers=0, standardize=True, random_state=0)
+    probe.fit(X_train, y_train)
     reference = LogisticRegression(max_iter=2000).fit(X_train, y_train)
     scaled = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     scaled.fit(X_train, y_train)
@@ -65,16 +67,47 @@ def test_standardization_is_what_makes_the_probe_strong():
         data.data, data.target, random_state=0
     )
     raw = NMTuneClassifier(n_layers=0, standardize=False, lr=1e-3, random_state=0)
-    standardized = NMTuneClassifier(n_layers=0, random_state=0)
+    standardized = NMTuneClassifier(n_layers=0, standardize=True, random_state=0)
     raw_accuracy = raw.fit(X_train, y_train).score(X_test, y_test)
     assert standardized.fit(X_train, y_train).score(X_test, y_test) > raw_accuracy + 0.2
 
 
-@pytest.mark.parametrize("params", [{}, {"n_layers": 0}])
-def test_sklearn_train_check_passes_with_a_longer_schedule(params):
-    # The common checks run the default 30 epochs, too few steps on 300 rows.
-    clf = NMTuneClassifier(max_epochs=300, batch_size=64, hidden_ratio=8, **params)
-    check_classifiers_train("NMTuneClassifier", clf)
+@pytest.mark.parametrize(
+    ("params", "unit_norm", "expected"),
+    [
+        ({"n_layers": 0}, True, False),  # the probe on embeddings: raw
+        ({"n_layers": 0}, False, True),  # the probe on activations: standardized
+        ({}, True, False),  # NMTune on embeddings: raw
+        ({}, False, True),
+        ({"n_layers": 0, "standardize": True}, True, True),
+        ({"standardize": False}, False, False),
+    ],
+)
+def test_standardize_auto_follows_the_method_and_the_row_norms(
+    params, unit_norm, expected
+):
+    X, y = make_blobs(120, n_features=6, centers=2, random_state=0)
+    X = X + 10.0  # rows of unequal norms
+    if unit_norm:
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    clf = NMTuneClassifier(max_epochs=2, random_state=0, **params).fit(X, y)
+    assert clf.standardize_ is expected
+    module = clf.net_.module_.standardize
+    assert bool(torch.any(module.scale != 1)) is expected
+
+
+def test_svd_top_k_beyond_the_batch_rank_averages_every_singular_value():
+    X, y = make_blobs(60, n_features=2, centers=2, random_state=0)
+    clf = NMTuneClassifier(svd_top_k=5, max_epochs=3, random_state=0).fit(X, y)
+    assert np.isfinite(clf.history_[-1, "train_loss"])
+
+
+@pytest.mark.parametrize(("n_samples", "expected"), [(499, False), (500, True)])
+def test_early_stopping_auto_turns_on_from_500_rows(n_samples, expected):
+    X, y = make_blobs(n_samples, n_features=4, centers=2, random_state=0)
+    clf = NMTuneClassifier(max_epochs=3, random_state=0).fit(X, y)
+    assert clf.early_stopping_ is expected
+    assert all(("valid_loss" in row) is expected for row in clf.history_)
 
 
 @pytest.mark.parametrize("labels", [["cat", "dog", "emu"], [-5, 10, 1000]])
@@ -272,7 +305,6 @@ def test_degenerate_data_trains_without_nan(name, X, y):
         ([[1.0], [2.0]], [1, 1], {}, ValueError, "at least 2 classes"),
         ([[1.0], [2.0]], [0, 1, 0], {}, ValueError, "inconsistent numbers"),
         ([[1.0], [2.0]], [0, 1], {"lambda_cov": -1}, ValueError, "lambda_cov"),
-        ([[1.0], [2.0]], [0, 1], {"svd_top_k": 2}, ValueError, "svd_top_k=2"),
         ([[1.0], [2.0]], [0, 1], {"device": "gpu7"}, ValueError, "device='gpu7'"),
         ([[1.0], [2.0]], [0, 1], {"activation": "swish"}, ValueError, "activation"),
         ([[1.0], [2.0]], [0.5, 1.2], {}, ValueError, "Unknown label type"),
