@@ -8,6 +8,7 @@ import torch
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
@@ -40,14 +41,67 @@ _PREDICT_CHUNK = 4096
 _STATS_CHUNK = 8192
 
 
+class _Interrupted(Exception):
+    """Carries a KeyboardInterrupt past skorch, which would swallow it."""
+
+
+class _StopTraining(KeyboardInterrupt):
+    """Early stopping's signal: skorch ends training on a KeyboardInterrupt."""
+
+
+class _EarlyStopping(EarlyStopping):
+    """skorch's EarlyStopping, whose stop signal is told apart from Ctrl+C."""
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ < self.patience:
+                raise
+            raise _StopTraining from None
+
+
 class _Net(NeuralNet):
-    """skorch net whose loss sees the whole network output and sample weights."""
+    """skorch net whose loss sees the whole network output and sample weights.
+
+    Unlike skorch's, its ``fit`` lets a KeyboardInterrupt through (skorch's
+    ``partial_fit`` catches it and returns a half-trained net), and a batch whose
+    output is NaN or infinite stops training with a ValueError instead of
+    crashing deep in an eigensolver or training on to NaN probabilities.
+    """
+
+    def fit(self, X, y=None, **fit_params):
+        try:
+            return super().fit(X, y, **fit_params)
+        except _Interrupted as exc:
+            raise exc.__cause__ from None
+
+    def fit_loop(self, X, y=None, **fit_params):
+        try:
+            return super().fit_loop(X, y, **fit_params)
+        except _StopTraining:
+            raise
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
         if weight is not None:
             weight = weight.to(self.device)
-        return self.criterion_(y_pred, target.to(self.device), weight)
+        # Checked before the loss: the spectral term's eigensolver fails on NaN.
+        if not torch.isfinite(y_pred[1]).all():
+            self._diverged()
+        loss = self.criterion_(y_pred, target.to(self.device), weight)
+        if not torch.isfinite(loss):
+            self._diverged()
+        return loss
+
+    def _diverged(self):
+        raise ValueError(
+            f"Training diverged in epoch {len(self.history)}: the network produced "
+            f"non-finite values (lr={self.lr:g}). Lower lr, or rescale X (very "
+            "large values overflow float32); standardize=True does that."
+        )
 
 
 class _EpochProgress(Callback):
@@ -66,6 +120,17 @@ class _EpochProgress(Callback):
         self.bar_.close()
 
 
+def _check_float32_range(X):
+    """Raise if X holds values that become infinite in float32."""
+    limit = np.finfo(np.float32).max
+    if X.dtype != np.float32 and X.size and max(X.max(), -X.min()) > limit:
+        raise ValueError(
+            f"X contains values of magnitude up to {max(X.max(), -X.min()):.3g}, "
+            f"beyond the float32 range ({limit:.3g}) the network computes in; "
+            "rescale X."
+        )
+
+
 def _column_scaling(X):
     """Column means and scales of X, accumulated in float64 chunk by chunk.
 
@@ -82,7 +147,9 @@ def _column_scaling(X):
     return mean, scale
 
 
-class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
+class NMTuneClassifier(
+    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Classifier on frozen foundation-model features, tuned with NMTune.
 
     An MLP ``g`` maps the (standardized) frozen features ``x`` back to their own
@@ -295,7 +362,9 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self : NMTuneClassifier
             The fitted estimator.
         """
+        self._forget_fit()
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
+        _check_float32_range(X)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -312,24 +381,58 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.device_ = str(resolve_device(self.device))
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
 
+        # Float64 input is centered in float64 before the cast to float32: an
+        # offset of 1e8 would otherwise round a signal of size 1 away.
+        self._input_shift = (
+            X.mean(axis=0) if self.standardize and X.dtype == np.float64 else None
+        )
+        X = self._as_float32(X)
         dataset = TensorDataset(
             as_float32_tensor(X), torch.as_tensor(y_index, dtype=torch.long), weight
         )
         n_train = len(dataset)
         if self.early_stopping:
             n_train -= int(np.ceil(self.validation_fraction * n_train))
-        self._check_svd_top_k(n_train)
+        self._check_batches(n_train)
 
         devices = [self.device_] if self.device_.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            self.net_ = self._build_net(X, n_train, seed)
-            self.net_.fit(dataset, None)
+        try:
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(seed)
+                self.net_ = self._build_net(X, n_train, seed)
+                self.net_.fit(dataset, None)
+        except BaseException:
+            # Interrupted or diverged: no half-trained model poses as fitted.
+            self._forget_fit()
+            raise
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)
         return self
 
-    def _check_svd_top_k(self, n_train):
+    def _forget_fit(self):
+        """Remove every fitted attribute, as before the first fit."""
+        for name in [key for key in vars(self) if key.endswith("_")]:
+            delattr(self, name)
+        self._input_shift = None
+
+    def _as_float32(self, X):
+        """X as float32, minus the float64 column means when fit stored them."""
+        if self._input_shift is None:
+            return np.asarray(X, dtype=np.float32)
+        out = np.empty(X.shape, dtype=np.float32)
+        for start in range(0, X.shape[0], _STATS_CHUNK):
+            rows = slice(start, start + _STATS_CHUNK)
+            out[rows] = X[rows] - self._input_shift
+        return out
+
+    def _check_batches(self, n_train):
+        smallest = min(self.batch_size, n_train)
+        if self.batch_norm and self.n_layers > 1 and smallest < 2:
+            raise ValueError(
+                f"Training batches of {smallest} row cannot train the BatchNorm1d "
+                "layers (batch_norm=True needs at least 2 rows per batch); use "
+                "batch_size >= 2 and more training samples, or batch_norm=False."
+            )
         max_rank = min(self.batch_size, n_train, self.n_features_in_)
         if self.lambda_svd > 0 and self.svd_top_k > max_rank:
             raise ValueError(
@@ -363,7 +466,7 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    _EarlyStopping(
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         load_best=True,
@@ -416,9 +519,12 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """Network output ``output`` (0: logits, 1: z) for X, chunk by chunk."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float32, np.float64), reset=False)
+        _check_float32_range(X)
         result = None
         for start in range(0, X.shape[0], _PREDICT_CHUNK):
-            chunk = as_float32_tensor(X[start : start + _PREDICT_CHUNK])
+            chunk = as_float32_tensor(
+                self._as_float32(X[start : start + _PREDICT_CHUNK])
+            )
             values = self.net_.evaluation_step((chunk, None))[output].cpu().numpy()
             if result is None:
                 result = np.empty((X.shape[0], values.shape[1]), dtype=values.dtype)
@@ -526,6 +632,10 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Tuned features.
         """
         return self.fit(X, y, **fit_params).transform(X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_in_
 
     def __setstate__(self, state):
         super().__setstate__(state)
