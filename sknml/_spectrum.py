@@ -198,9 +198,7 @@ class _GramAccumulator:
         c = self.backend.to_float64(chunk)
         if not self.backend.all_finite(c):
             raise ValueError("Input X contains NaN or infinity.")
-        c, energy = _normalize_center_rows(
-            self.backend, c, self.normalize, self.center
-        )
+        c, energy = _normalize_center_rows(self.backend, c, self.normalize, self.center)
         self.energy += energy
         return c
 

@@ -224,7 +224,7 @@ columns centered, as in :func:`singular_value_entropy`'s defaults.
 """
 
 neg_lsvr_scorer = _SpectralScorer(largest_singular_value_ratio, "neg_lsvr", sign=-1)
-neg_lsvr_scorer.__doc__ = """Scorer: -LSVR of ``estimator.transform(X)`` (else of ``X``).
+neg_lsvr_scorer.__doc__ = """Scorer: -LSVR of ``estimator.transform(X)`` (else ``X``).
 
 Signature ``neg_lsvr_scorer(estimator, X, y=None) -> float``. Lower LSVR is better
 (the paper finds LSVR negatively correlated with out-of-domain accuracy) and searches
