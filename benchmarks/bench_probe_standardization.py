@@ -16,8 +16,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from sknml import NMTuneClassifier
-from sknml._demo import DOMAINS, default_cache_dir, load_embedded_domains
 from sknml.datasets import make_embedding_like
+from sknml.datasets._sentiment import DOMAINS
+from sknml.experiments._common import default_cache_dir
+from sknml.experiments.demo._data import load_embedded_domains
 
 PROBES = {
     "LogisticRegression()": lambda: LogisticRegression(max_iter=2000),

@@ -8,6 +8,7 @@ inputs to features, and the data sets and studies that show the paper's findings
 
 from sknml._spectrum_probe import SpectrumProbe
 from sknml._tuner import NMTuneClassifier
+from sknml._tuner_cv import NMTuneClassifierCV
 from sknml.encoders import FunctionEncoder, SentenceEncoder, TorchEncoder
 from sknml.noise import (
     PairFlipLabelNoise,
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FunctionEncoder",
     "NMTuneClassifier",
+    "NMTuneClassifierCV",
     "PairFlipLabelNoise",
     "SentenceEncoder",
     "SpectrumProbe",

@@ -7,7 +7,7 @@ sets ``run=callable(args) -> int`` as its default.
 import argparse
 import importlib
 
-_COMMAND_MODULES = ("sknml._demo", "sknml.study")
+_COMMAND_MODULES = ("sknml.experiments.demo._cli", "sknml.experiments.study._cli")
 
 
 def main(argv: list[str] | None = None) -> int:

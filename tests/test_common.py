@@ -35,6 +35,14 @@ _INSTANCES = {
         sknml.NMTuneClassifier(),
         sknml.NMTuneClassifier(n_layers=0),  # the linear probe
     ],
+    # The default grid runs 25 fits per fit, several minutes over the whole suite:
+    # two candidates, two folds and 64-row batches (enough steps to learn the
+    # checks' 300-row blobs) keep it to 5. test_tuner_cv.py fits the default grid.
+    "NMTuneClassifierCV": [
+        sknml.NMTuneClassifierCV(
+            {"n_layers": [0, 1], "max_epochs": [40], "batch_size": [64]}, cv=2
+        )
+    ],
     "SymmetricLabelNoise": [
         sknml.SymmetricLabelNoise(),
         sknml.SymmetricLabelNoise(exclude_true=False, exact=False),
@@ -58,6 +66,12 @@ _EXPECTED_FAILED = {
             "mini-batch training: repeating a row changes the batches and the number "
             "of optimizer steps, so weight 2 cannot equal a duplicated row exactly; "
             "test_tuner.py checks that weights act on the cross-entropy"
+        ),
+    },
+    "NMTuneClassifierCV": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "its candidates are NMTuneClassifiers, trained by mini-batch descent "
+            "(see above); test_tuner_cv.py checks that weights reach every fit"
         ),
     },
 }

@@ -7,8 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from sknml import _demo
 from sknml._cli import main
+from sknml.datasets._sentiment import DOMAINS
+from sknml.experiments._common import default_cache_dir
+from sknml.experiments.demo._report import _cell, benchmark_markdown
+from sknml.experiments.demo._runs import METHODS, summarize
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +28,17 @@ def _cache_env(cache_dir, monkeypatch):
 
 def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("SKNML_CACHE", str(tmp_path / "here"))
-    assert _demo.default_cache_dir() == tmp_path / "here"
+    assert default_cache_dir() == tmp_path / "here"
     monkeypatch.delenv("SKNML_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert _demo.default_cache_dir() == tmp_path / "sknml"
+    assert default_cache_dir() == tmp_path / "sknml"
 
 
 def test_demo_quick(tmp_path, cache_dir, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    for method in _demo.METHODS:
+    for method in METHODS:
         assert method in printed
     assert "movie (ID)" in printed and "nyt (OOD)" in printed
     result = json.loads((out / "results.json").read_text())
@@ -43,7 +46,7 @@ def test_demo_quick(tmp_path, cache_dir, capsys):
     records = result["records"]
     # 4 methods x 2 seeds x 4 test domains.
     assert len(records) == 4 * 2 * 4
-    assert {r["test_domain"] for r in records} == set(_demo.DOMAINS)
+    assert {r["test_domain"] for r in records} == set(DOMAINS)
     assert {r["split"] for r in records if r["test_domain"] == "movie"} == {"ID"}
     for record in records:
         assert 0 <= record["accuracy"] <= 1 and 0 <= record["macro_f1"] <= 1
@@ -82,7 +85,7 @@ def test_benchmark_quick(tmp_path, capsys):
     id_rows = [line for line in markdown.splitlines() if "(ID) |" in line]
     assert len(pair_rows) == 12 and len(id_rows) == 4
     result = json.loads((out / "results.json").read_text())
-    assert {r["train_domain"] for r in result["records"]} == set(_demo.DOMAINS)
+    assert {r["train_domain"] for r in result["records"]} == set(DOMAINS)
 
 
 def _records(accuracies):
@@ -106,7 +109,7 @@ def _records(accuracies):
 
 def test_summary_and_losses_are_reported():
     accuracies = {}
-    for test in _demo.DOMAINS:
+    for test in DOMAINS:
         accuracies[("LP", test)] = [0.70, 0.72]
         accuracies[("MLP", test)] = [0.72, 0.72]
         # NMTune wins on movie and nyt, ties with MLP on amazon, loses on tweets.
@@ -114,10 +117,10 @@ def test_summary_and_losses_are_reported():
             "tweets": [0.60, 0.64],
             "amazon": [0.72] * 2,
         }.get(test, [0.8, 0.8])
-    summary = _demo.summarize(_records(accuracies))
-    cell = _demo._cell(summary, "accuracy", method="NMTune", test_domain="tweets")
+    summary = summarize(_records(accuracies))
+    cell = _cell(summary, "accuracy", method="NMTune", test_domain="tweets")
     assert cell == pytest.approx((0.62, 0.02))
-    markdown = _demo.benchmark_markdown(
+    markdown = benchmark_markdown(
         summary,
         methods=("LP", "MLP", "NMTune"),
         command="sknml benchmark",

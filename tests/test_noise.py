@@ -25,11 +25,11 @@ from sknml import (
     TransitionMatrixLabelNoise,
 )
 from sknml.noise import (
-    _round_half_up,
     flip_labels,
     pair_flip_transition_matrix,
     symmetric_transition_matrix,
 )
+from sknml.noise._draws import _round_half_up
 
 # imbalanced-learn's sampler checks compare two calls of fit_resample on the same
 # data (list vs array, pandas vs numpy, one-hot vs labels) and, unlike scikit-learn's

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sknml._cli import _COMMAND_MODULES, main
 from sknml.datasets import load_fashion_mnist
-from sknml.study import (
+from sknml.experiments.study import (
     QUICK_SETTINGS,
     SmallCNN,
     check_claims,
@@ -42,6 +42,14 @@ def _state(module):
 
 def _same_weights(a, b):
     return all(torch.equal(a[name], b[name]) for name in a)
+
+
+def test_former_import_path_still_works():
+    import sknml.experiments.study as study
+    from sknml import study as former
+
+    assert former.run_study is study.run_study
+    assert sorted(former.__all__) == sorted(study.__all__)
 
 
 def test_small_cnn_shapes_and_non_negative_features():
@@ -150,7 +158,7 @@ def test_no_cache_dir_writes_nothing(tmp_path, monkeypatch):
 
 def test_quick_study_from_the_command_line(tmp_path, capsys):
     """Every code path of ``sknml study`` on real data: CI runs this."""
-    assert "sknml.study" in _COMMAND_MODULES
+    assert "sknml.experiments.study._cli" in _COMMAND_MODULES
     out = tmp_path / "study"
     torch.set_num_threads(2)
     argv = ["study", "--quick", "--out", str(out), "--quiet", "--device", "cpu"]

@@ -1,0 +1,92 @@
+"""What the applications share: cache folder, run records, argument types, tuners."""
+
+import argparse
+import os
+import platform
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sknml import NMTuneClassifier
+
+# The three ways to train on frozen features that every experiment compares:
+# a linear probe, an MLP (NMTune's network with its regularizers off) and NMTune.
+TUNER_PARAMS = {
+    "lp": {"n_layers": 0},
+    "mlp": {"lambda_mse": 0.0, "lambda_cov": 0.0, "lambda_svd": 0.0},
+    "nmtune": {},
+}
+
+
+def make_tuner(kind, **params):
+    """A fresh ``NMTuneClassifier`` of one compared kind ('lp', 'mlp', 'nmtune')."""
+    return NMTuneClassifier(**TUNER_PARAMS[kind], **params)
+
+
+def default_cache_dir() -> Path:
+    """Where embeddings are cached: ``$SKNML_CACHE``, else ``~/.cache/sknml``."""
+    env = os.environ.get("SKNML_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "sknml"
+
+
+def environment(**extra) -> dict:
+    """Date, versions and machine of a run, plus ``extra``, for its results file."""
+    import sklearn
+    import torch
+
+    import sknml
+
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "sknml": sknml.__version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_threads": torch.get_num_threads(),
+        **extra,
+    }
+
+
+def _word(value) -> str:
+    """A value as typed on the command line: short, but never rounded."""
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
+
+
+def command_line(subcommand: str, options: Iterable[tuple[str, object]]) -> str:
+    """The command that reproduces a run, from its ``(flag, value)`` options.
+
+    A value of None or False leaves its flag out, True writes the flag alone and
+    a list writes each item after the flag.
+    """
+    parts = ["sknml", subcommand]
+    for flag, value in options:
+        if value is None or value is False:
+            continue
+        parts.append(flag)
+        if value is not True:
+            values = value if isinstance(value, list | tuple) else [value]
+            parts += [_word(item) for item in values]
+    return " ".join(parts)
+
+
+def noise_rate(value: str) -> float:
+    """argparse type of a label-noise rate: a float in [0, 1)."""
+    rate = float(value)
+    if not 0 <= rate < 1:
+        raise argparse.ArgumentTypeError(f"--noise must be in [0, 1), got {value}")
+    return rate
+
+
+def positive_int(value: str) -> int:
+    """argparse type of a count: an integer >= 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return number

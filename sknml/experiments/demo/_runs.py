@@ -1,0 +1,177 @@
+"""The demo's runs: each compared method fit on one split, tested ID and OOD."""
+
+import time
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from sknml._runtime import progress_bar, torch_threads
+from sknml.datasets._sentiment import DOMAINS
+from sknml.experiments._common import make_tuner
+
+METHODS = ("LogReg", "LP", "MLP", "NMTune")
+
+
+def _make_method(name, *, seed, max_epochs, device):
+    """A fresh estimator of one compared method (the paper's defaults)."""
+    if name == "LogReg":
+        return LogisticRegression(max_iter=2000)
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; choose among {METHODS}")
+    return make_tuner(
+        name.lower(), max_epochs=max_epochs, device=device, random_state=seed
+    )
+
+
+def _with_noise(estimator, noise, seed):
+    """``estimator`` behind symmetric label noise applied at fit time only."""
+    if noise == 0:
+        return estimator
+    from imblearn.pipeline import Pipeline
+
+    from sknml.noise import SymmetricLabelNoise
+
+    return Pipeline(
+        [
+            ("noise", SymmetricLabelNoise(noise, random_state=seed)),
+            ("clf", estimator),
+        ]
+    )
+
+
+def _features_of(fitted, X):
+    """The feature matrix a method classifies: ``z`` for NMTune models, else X."""
+    clf = fitted[-1] if hasattr(fitted, "steps") else fitted
+    return clf.transform(X) if hasattr(clf, "net_") else X
+
+
+def _spectral(F):
+    from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
+
+    return float(singular_value_entropy(F)), float(largest_singular_value_ratio(F))
+
+
+def _fit_and_test(
+    X, y, domain, *, train_domain, seed, method, noise, test_size, max_epochs, device
+):
+    """One job: fit one method on one seed's split, test on every domain."""
+    in_domain = np.flatnonzero(domain == train_domain)
+    train, test = train_test_split(
+        in_domain, test_size=test_size, stratify=y[in_domain], random_state=seed
+    )
+    estimator = _with_noise(
+        _make_method(method, seed=seed, max_epochs=max_epochs, device=device),
+        noise,
+        seed,
+    )
+    with torch_threads(1):
+        start = time.perf_counter()
+        estimator.fit(X[train], y[train])
+        fit_seconds = time.perf_counter() - start
+        F = _features_of(estimator, X[test])
+        sve, lsvr = _spectral(F)
+        tests = [(train_domain, test)] + [
+            (d, np.flatnonzero(domain == d))
+            for d in DOMAINS
+            if d != train_domain and np.any(domain == d)
+        ]
+        records = []
+        for name, rows in tests:
+            predicted = estimator.predict(X[rows])
+            records.append(
+                {
+                    "train_domain": train_domain,
+                    "test_domain": name,
+                    "split": "ID" if name == train_domain else "OOD",
+                    "method": method,
+                    "seed": int(seed),
+                    "n_train": int(len(train)),
+                    "n_test": int(len(rows)),
+                    "accuracy": float(accuracy_score(y[rows], predicted)),
+                    "macro_f1": float(f1_score(y[rows], predicted, average="macro")),
+                    "sve": sve,
+                    "lsvr": lsvr,
+                    "fit_seconds": fit_seconds,
+                }
+            )
+    return records, F
+
+
+def evaluate(
+    data,
+    *,
+    train_domains=("movie",),
+    methods=METHODS,
+    seeds=(0, 1, 2),
+    noise=0.0,
+    test_size=0.2,
+    max_epochs=30,
+    device="auto",
+    n_jobs=None,
+    progress=True,
+):
+    """Train each method on each training domain; test it ID and OOD, per seed.
+
+    A seed fixes the ID train/test split, the label noise and the network
+    initialization, so the results do not depend on ``n_jobs`` (parallel fits,
+    one torch thread each; None uses every CPU). Returns the records (one per
+    training domain, method, seed and test domain) and, per (training domain,
+    method), the ID test features of the last seed.
+    """
+    from joblib import Parallel, cpu_count, delayed
+
+    X, y, domain = data["X"], data["y"], data["domain"]
+    in_order = [(d, seed, m) for d in train_domains for seed in seeds for m in methods]
+    # Largest training sets and networks first, so that parallel fits end together.
+    sizes = {d: int(np.sum(domain == d)) for d in train_domains}
+    cost = {"NMTune": 3, "MLP": 2, "LP": 1}
+    jobs = sorted(in_order, key=lambda job: (-sizes[job[0]], -cost.get(job[2], 0)))
+    n_jobs = max(1, min(n_jobs or cpu_count(), len(jobs)))
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_and_test)(
+            X,
+            y,
+            domain,
+            train_domain=d,
+            seed=seed,
+            method=m,
+            noise=noise,
+            test_size=test_size,
+            max_epochs=max_epochs,
+            device=device,
+        )
+        for d, seed, m in jobs
+    )
+    done = {}
+    desc = "training on " + ", ".join(train_domains)
+    for job, result in zip(
+        jobs,
+        progress_bar(results, enabled=progress, total=len(jobs), desc=desc),
+        strict=True,
+    ):
+        done[job] = result
+    records = [record for job in in_order for record in done[job][0]]
+    features = {
+        (d, m): done[d, seeds[-1], m][1] for d in train_domains for m in methods
+    }
+    return records, features
+
+
+def summarize(records, *, by=("train_domain", "method", "test_domain")):
+    """Mean and std (over seeds) of accuracy and macro-F1 per group."""
+    groups = {}
+    for record in records:
+        groups.setdefault(tuple(record[key] for key in by), []).append(record)
+    summary = []
+    for key, rows in groups.items():
+        entry = dict(zip(by, key, strict=True))
+        for metric in ("accuracy", "macro_f1", "sve", "lsvr"):
+            values = np.array([row[metric] for row in rows])
+            entry[metric] = float(values.mean())
+            entry[metric + "_std"] = float(values.std())
+        entry["split"] = rows[0]["split"]
+        entry["n_seeds"] = len(rows)
+        summary.append(entry)
+    return summary

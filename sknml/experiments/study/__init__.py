@@ -1,0 +1,44 @@
+"""The noisy pre-training study: the paper's finding and its mitigation, end to end.
+
+Chen et al. (ICLR 2024) pre-train on data whose labels are partly wrong and find
+that slight noise helps in-domain (ID) a little, always hurts out of domain (OOD),
+flattens the feature spectrum (SVE and LSVR rise), and that NMTune on the frozen
+features undoes much of the harm. This package replays that study at laptop scale:
+
+1. pre-train :class:`SmallCNN` on Fashion-MNIST whose labels
+   :class:`~sknml.noise.SymmetricLabelNoise` flipped at each noise ratio,
+   several seeds, caching each backbone on disk under a key of its settings;
+2. freeze it and extract features with :class:`~sknml.encoders.TorchEncoder` on
+   held-out Fashion-MNIST (ID) and on two digit sources out of the pre-training
+   domain, MNIST-5k and aligned scikit-learn digits (OOD);
+3. fit a linear probe, an MLP and NMTune (:class:`~sknml.NMTuneClassifier`) on
+   those features, and measure SVE on ID features and LSVR on OOD features
+   (:mod:`sknml.metrics`).
+
+:func:`run_study` returns every number as a plain dict; :func:`write_report`
+writes it as JSON, three figures (the paper's Figures 2, 3 and 5) and a markdown
+report; ``sknml study`` on the command line does both.
+"""
+
+from sknml.experiments.study._backbone import (
+    SmallCNN,
+    load_or_pretrain,
+    pretrain_backbone,
+)
+from sknml.experiments.study._claims import check_claims, summarize
+from sknml.experiments.study._cli import add_subcommand
+from sknml.experiments.study._report import write_report
+from sknml.experiments.study._runs import DEFAULT_SETTINGS, QUICK_SETTINGS, run_study
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "QUICK_SETTINGS",
+    "SmallCNN",
+    "add_subcommand",
+    "check_claims",
+    "load_or_pretrain",
+    "pretrain_backbone",
+    "run_study",
+    "summarize",
+    "write_report",
+]

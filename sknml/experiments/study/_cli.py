@@ -1,0 +1,135 @@
+"""``sknml study``: its arguments, the run and the files it writes."""
+
+from pathlib import Path
+
+from sknml.experiments._common import command_line
+from sknml.experiments.study._report import markdown_table, write_report
+from sknml.experiments.study._runs import DEFAULT_SETTINGS, QUICK_SETTINGS, run_study
+
+_GRID_OPTIONS = ("noise_rates", "seeds", "n_pretrain", "pretrain_epochs", "max_epochs")
+
+
+def _command_line(args):
+    """The command that reproduces ``args``, for the report."""
+    return command_line(
+        "study",
+        [
+            ("--out", args.out),
+            ("--quick", args.quick),
+            *(
+                (f"--{name.replace('_', '-')}", getattr(args, name))
+                for name in _GRID_OPTIONS
+            ),
+            ("--device", None if args.device == "auto" else args.device),
+            ("--threads", args.n_threads),
+        ],
+    )
+
+
+def _run_command(args) -> int:
+    settings = dict(QUICK_SETTINGS if args.quick else DEFAULT_SETTINGS)
+    for name in _GRID_OPTIONS:
+        value = getattr(args, name)
+        if value is not None:
+            settings[name] = value
+    out = Path(args.out)
+    cache_dir = None if args.no_cache else Path(args.cache_dir or out / "backbones")
+    result = run_study(
+        **settings,
+        device=args.device,
+        cache_dir=cache_dir,
+        n_threads=args.n_threads,
+        verbose=not args.quiet,
+    )
+    paths = write_report(result, out, command=_command_line(args))
+    print(markdown_table(result))
+    for claim in result["claims"]:
+        verdict = "holds" if claim["holds"] else "does not hold"
+        print(f"- {claim['claim']}: {verdict}. {claim['detail']}")
+    print(f"Wrote {paths['report']} and {paths['json']} ({result['seconds']:.0f} s).")
+    return 0
+
+
+def add_subcommand(subparsers) -> None:
+    """Add ``sknml study`` to the CLI's sub-parsers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        From :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from sknml.experiments.study import add_subcommand
+    >>> parser = argparse.ArgumentParser(prog="sknml")
+    >>> add_subcommand(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["study", "--quick"]).quick
+    True
+    """
+    parser = subparsers.add_parser(
+        "study",
+        help="noisy pre-training study: Fashion-MNIST CNN, ID/OOD, LP/MLP/NMTune",
+        description=(
+            "The noisy pre-training study: the paper's finding and its mitigation, "
+            "end to end."
+        ),
+    )
+    parser.add_argument(
+        "--out", default="sknml-study", help="output folder (default: ./sknml-study)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny settings that run every code path in seconds",
+    )
+    parser.add_argument(
+        "--noise-rates",
+        dest="noise_rates",
+        type=float,
+        nargs="+",
+        help="pre-training noise ratios (default: 0 0.05 0.1 0.2 0.3)",
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", help="pre-training seeds (default: 0 1 2)"
+    )
+    parser.add_argument(
+        "--n-pretrain",
+        dest="n_pretrain",
+        type=int,
+        help="Fashion-MNIST images to pre-train on (default: 20000)",
+    )
+    parser.add_argument(
+        "--pretrain-epochs",
+        dest="pretrain_epochs",
+        type=int,
+        help="pre-training epochs (default: 3)",
+    )
+    parser.add_argument(
+        "--max-epochs", dest="max_epochs", type=int, help="epochs of each tuner"
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=["auto", "cpu", "cuda"],
+        help="'auto' uses CUDA when available",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        dest="cache_dir",
+        help="folder of cached backbones (default: OUT/backbones)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        dest="no_cache",
+        action="store_true",
+        help="pre-train every backbone anew and keep none",
+    )
+    parser.add_argument(
+        "--threads",
+        dest="n_threads",
+        type=int,
+        help="torch CPU threads (default: torch's; 1 is fastest on a busy CPU)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(run=_run_command)

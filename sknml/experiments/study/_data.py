@@ -1,0 +1,64 @@
+"""The study's data: fixed Fashion-MNIST splits and two digit sources (OOD)."""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from sknml.datasets import load_digits_aligned, load_fashion_mnist, load_mnist_5k
+
+# The images each backbone is pre-trained on and probed with are fixed by this
+# seed, so that the study's seeds vary only the pre-training and the probes.
+DATA_SEED = 0
+
+
+def fashion_permutation(n):
+    """The fixed order of Fashion-MNIST's training images: pre-training first."""
+    return np.random.RandomState(DATA_SEED).permutation(n)
+
+
+def _stratified_subset(target, n, seed):
+    """At most ``n`` row indices, a fixed shuffle, every class in proportion."""
+    order = np.random.RandomState(seed).permutation(len(target))
+    if n is None or n >= len(target):
+        return order
+    rows, _ = train_test_split(
+        order, train_size=n, stratify=target[order], random_state=seed
+    )
+    return rows
+
+
+def load_study_data(n_pretrain, n_probe, n_id_test, n_ood):
+    """The fixed downstream splits: ``{task: (train images, train y, test, test y)}``.
+
+    ID: Fashion-MNIST training images never seen in pre-training -> the test
+    split. OOD: each digit source split in half, stratified.
+    """
+    train = load_fashion_mnist(subset="train")
+    test = load_fashion_mnist(subset="test")
+    unused = fashion_permutation(len(train.target))[n_pretrain:]
+    if n_probe > len(unused):
+        raise ValueError(
+            f"n_probe={n_probe} plus n_pretrain={n_pretrain} exceeds the "
+            f"{len(train.target)} Fashion-MNIST training images."
+        )
+    probe_rows = unused[:n_probe]
+    test_rows = _stratified_subset(test.target, n_id_test, DATA_SEED)
+    tasks = {
+        "id": (
+            train.images[probe_rows],
+            train.target[probe_rows],
+            test.images[test_rows],
+            test.target[test_rows],
+        )
+    }
+    for name, source in (("mnist", load_mnist_5k()), ("digits", load_digits_aligned())):
+        rows = _stratified_subset(source.target, n_ood, DATA_SEED)
+        fit_rows, test_rows = train_test_split(
+            rows, test_size=0.5, stratify=source.target[rows], random_state=DATA_SEED
+        )
+        tasks[name] = (
+            source.images[fit_rows],
+            source.target[fit_rows],
+            source.images[test_rows],
+            source.target[test_rows],
+        )
+    return tasks
