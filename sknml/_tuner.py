@@ -120,6 +120,16 @@ class _EpochProgress(Callback):
         self.bar_.close()
 
 
+def _forget_fit(estimator):
+    """Remove every fitted attribute, as before the first fit.
+
+    A fit that fails or is interrupted calls this, so that no half-fitted model
+    passes ``check_is_fitted``.
+    """
+    for name in [key for key in vars(estimator) if key.endswith("_")]:
+        delattr(estimator, name)
+
+
 def _check_float32_range(X):
     """Raise if X holds values that become infinite in float32."""
     limit = np.finfo(np.float32).max
@@ -362,7 +372,7 @@ class NMTuneClassifier(
         self : NMTuneClassifier
             The fitted estimator.
         """
-        self._forget_fit()
+        self._clear_fit()
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
         _check_float32_range(X)
         check_classification_targets(y)
@@ -402,17 +412,14 @@ class NMTuneClassifier(
                 self.net_ = self._build_net(X, n_train, seed)
                 self.net_.fit(dataset, None)
         except BaseException:
-            # Interrupted or diverged: no half-trained model poses as fitted.
-            self._forget_fit()
+            self._clear_fit()
             raise
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)
         return self
 
-    def _forget_fit(self):
-        """Remove every fitted attribute, as before the first fit."""
-        for name in [key for key in vars(self) if key.endswith("_")]:
-            delattr(self, name)
+    def _clear_fit(self):
+        _forget_fit(self)
         self._input_shift = None
 
     def _as_float32(self, X):

@@ -8,17 +8,19 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse
 import skorch
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_classifiers_train
 from skorch.exceptions import DeviceWarning
 
@@ -435,3 +437,77 @@ def test_set_output_pandas_in_a_pipeline(digits):
     assert list(Z.columns) == [f"nmtuneclassifier{i}" for i in range(64)]
     assert list(pipe[1].get_feature_names_out()) == list(Z.columns)
     assert pipe[:-1].predict(frame).shape == (200,)
+
+
+def _hostile(X, y, **fit_params):
+    return X, y, fit_params
+
+
+_X, _Y = make_blobs(40, n_features=3, centers=2, random_state=0)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "fit_params", "params", "error", "match"),
+    [
+        (*_hostile(_X, np.r_[np.nan, _Y[1:]]), {}, ValueError, "y contains NaN"),
+        (*_hostile(np.empty((0, 3)), []), {}, ValueError, "0 sample"),
+        (*_hostile(_X[:1], _Y[:1]), {}, ValueError, "at least 2 classes"),
+        (*_hostile(_X, np.array([0, "a"] * 20, object)), {}, ValueError, "label"),
+        (*_hostile(scipy.sparse.csr_matrix(_X), _Y), {}, TypeError, "toarray"),
+        (*_hostile(np.full((40, 3), "a", object), _Y), {}, ValueError, "string"),
+        (*_hostile(_X, _Y, sample_weight=-np.ones(40)), {}, ValueError, "Negative"),
+        (
+            *_hostile(_X, _Y, sample_weight=np.r_[np.nan, np.ones(39)]),
+            {},
+            ValueError,
+            "sample_weight contains NaN",
+        ),
+        (*_hostile(_X, _Y, sample_weight=np.ones(3)), {}, ValueError, r"\(40,\)"),
+        (*_hostile(_X, _Y, sample_weight=np.zeros(40)), {}, ValueError, "non-zero"),
+        (*_hostile(_X, _Y), {"n_layers": -1}, InvalidParameterError, "n_layers"),
+        (*_hostile(_X, _Y), {"batch_size": 0}, InvalidParameterError, "batch_size"),
+        (*_hostile(_X, _Y), {"hidden_ratio": 0}, InvalidParameterError, "hidden_r"),
+        (*_hostile(_X, _Y), {"lr": "fast"}, InvalidParameterError, "'lr'"),
+        (*_hostile(_X, _Y), {"svd_top_k": 50}, ValueError, "svd_top_k=50"),
+    ],
+)
+def test_hostile_input_gets_a_clear_error(X, y, fit_params, params, error, match):
+    with pytest.raises(error, match=match):
+        NMTuneClassifier(**params).fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize(
+    ("X", "y"),
+    [
+        (_X[:12], np.repeat(np.arange(6), 2)),  # many classes of 2 rows
+        (_X[:10], np.arange(10)),  # one row per class
+        (_X, _Y.astype(bool)),
+        (_X, np.where(_Y, "yes", "no").astype(object)),
+        (_X.astype(np.float16), _Y),
+        ((_X * 10).astype(int), _Y),
+        (_X.astype(object), _Y),
+    ],
+)
+def test_unusual_but_valid_input_trains_and_predicts_its_labels(X, y):
+    clf = NMTuneClassifier(batch_size=8, **FAST).fit(X, y)
+    assert set(clf.predict(X)) <= set(np.unique(y))
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_feature_names_are_kept_and_other_names_refused():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_X, columns=["a", "b", "c"])
+    clf = NMTuneClassifier(**FAST).fit(frame, _Y)
+    assert list(clf.feature_names_in_) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame.rename(columns={"a": "z"}))
+
+
+def test_grid_search_scores_a_failing_setting_nan_and_picks_another():
+    search = GridSearchCV(
+        NMTuneClassifier(**FAST), {"batch_size": [1, 8]}, cv=2, error_score=np.nan
+    )
+    with pytest.warns(FitFailedWarning, match="BatchNorm1d"):
+        search.fit(_X, _Y)
+    assert np.isnan(search.cv_results_["mean_test_score"][0])
+    assert search.best_params_ == {"batch_size": 8}
