@@ -246,7 +246,9 @@ class NMTuneClassifier(
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names seen during fit, when X has string column names.
     net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch network.
+        The trained skorch net; ``net_.module_`` is the torch network. When it
+        was trained on float64 X with ``standardize=True``, it takes float32 X
+        minus the training column means: the estimator centers in float64 first.
     history_ : skorch.History
         Per-epoch (and per-batch) training record: losses, durations, learning rate.
     n_iter_ : int
