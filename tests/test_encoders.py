@@ -458,3 +458,9 @@ def test_sentence_encoder_sets_offline_variables_only_while_loading(monkeypatch)
     assert seen == [("1", "1")]
     assert "HF_HUB_OFFLINE" not in os.environ
     assert "TRANSFORMERS_OFFLINE" not in os.environ
+
+
+@pytest.mark.parametrize("device", ["meta", "tpu"])
+def test_torch_encoder_refuses_devices_that_cannot_run_it(images, device):
+    with pytest.raises(ValueError, match=f"device='{device}'"):
+        TorchEncoder(_small_cnn(), device=device, preprocess=_to_tensor).fit(images)

@@ -383,19 +383,30 @@ def test_values_of_1e30_train_as_the_same_values_of_order_one():
     np.testing.assert_allclose(huge, small, atol=1e-3)
 
 
-@settings(max_examples=20, deadline=None)
+_NOT_FINITE = {np.nan: "NaN", np.inf: "infinity", -np.inf: "infinity"}
+
+
+@settings(max_examples=30, deadline=None)
 @given(
-    magnitude=st.floats(min_value=3.5e38, max_value=1e308),
+    value=st.one_of(
+        st.sampled_from(list(_NOT_FINITE)),
+        st.floats(min_value=3.5e38, max_value=1e308),
+        st.floats(min_value=-1e308, max_value=-3.5e38),
+    ),
     row=st.integers(0, 3),
+    column=st.integers(0, 1),
 )
-def test_values_beyond_float32_raise_at_validation(magnitude, row):
+def test_non_finite_or_out_of_float32_values_raise_naming_the_problem(
+    value, row, column
+):
     X = np.random.default_rng(0).standard_normal((4, 2))
-    X[row, 0] = magnitude
+    X[row, column] = value
+    match = _NOT_FINITE.get(value, "beyond the float32 range")
     clf = NMTuneClassifier(max_epochs=1)
-    with pytest.raises(ValueError, match="beyond the float32 range"):
+    with pytest.raises(ValueError, match=match):
         clf.fit(X, [0, 1, 0, 1])
     clf.fit(np.random.default_rng(0).standard_normal((4, 2)), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match="beyond the float32 range"):
+    with pytest.raises(ValueError, match=match):
         clf.predict(X)
 
 
