@@ -180,6 +180,18 @@ def test_cache_deleted_between_calls_is_rebuilt(tmp_path):
     assert len(_entries(cache)) == 1
 
 
+def test_cache_deleted_while_embedding_is_rebuilt(tmp_path):
+    cache = tmp_path / "cache"
+
+    def deleting_api(texts):
+        shutil.rmtree(cache, ignore_errors=True)
+        return _api(texts)
+
+    encoder = FunctionEncoder(deleting_api, cache=cache)
+    np.testing.assert_array_equal(encoder.fit_transform(TEXTS), _expected(TEXTS))
+    assert len(_entries(cache)) == 1
+
+
 def _closure(scale):
     def embed(texts):
         return [[scale * len(text), 1.0] for text in texts]
