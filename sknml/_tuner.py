@@ -8,6 +8,7 @@ import torch
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
@@ -20,9 +21,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler
-from tqdm.auto import tqdm
+from skorch.callbacks import LRScheduler
 
 from sknml._data import (
     BatchIterator,
@@ -32,6 +31,7 @@ from sknml._data import (
 )
 from sknml._device import resolve_device
 from sknml._losses import NMTuneLoss
+from sknml._net import _EarlyStopping, _EpochProgress, _Net
 from sknml._network import NMTuneNetwork
 
 # Rows per forward pass at predict/transform time: bounds the activations held.
@@ -44,30 +44,25 @@ _AUTO_EARLY_STOPPING_MIN_ROWS = 500
 _NORMALIZED_ROWS_RTOL = 0.01
 
 
-class _Net(NeuralNet):
-    """skorch net whose loss sees the whole network output and sample weights."""
+def _forget_fit(estimator):
+    """Remove every fitted attribute, as before the first fit.
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        target, weight = y_true
-        if weight is not None:
-            weight = weight.to(self.device)
-        return self.criterion_(y_pred, target.to(self.device), weight)
+    A fit that fails or is interrupted calls this, so that no half-fitted model
+    passes ``check_is_fitted``.
+    """
+    for name in [key for key in vars(estimator) if key.endswith("_")]:
+        delattr(estimator, name)
 
 
-class _EpochProgress(Callback):
-    """One tqdm bar per fit, advanced each epoch, showing the latest losses."""
-
-    def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=net.max_epochs, desc="NMTune", unit="epoch")
-
-    def on_epoch_end(self, net, **kwargs):
-        row = net.history[-1]
-        keys = [key for key in ("train_loss", "valid_loss") if key in row]
-        self.bar_.set_postfix({key: f"{row[key]:.4f}" for key in keys})
-        self.bar_.update()
-
-    def on_train_end(self, net, **kwargs):
-        self.bar_.close()
+def _check_float32_range(X):
+    """Raise if X holds values that become infinite in float32."""
+    limit = np.finfo(np.float32).max
+    if X.dtype != np.float32 and X.size and max(X.max(), -X.min()) > limit:
+        raise ValueError(
+            f"X contains values of magnitude up to {max(X.max(), -X.min()):.3g}, "
+            f"beyond the float32 range ({limit:.3g}) the network computes in; "
+            "rescale X."
+        )
 
 
 def _column_scaling(X):
@@ -99,7 +94,9 @@ def _rows_are_normalized(X):
     return bool(median > 0 and spread <= _NORMALIZED_ROWS_RTOL * median)
 
 
-class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
+class NMTuneClassifier(
+    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Classifier on frozen foundation-model features, tuned with NMTune.
 
     An MLP ``g`` maps the (standardized) frozen features ``x`` back to their own
@@ -202,7 +199,9 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names seen during fit, when X has string column names.
     net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch network.
+        The trained skorch net; ``net_.module_`` is the torch network. When it
+        was trained on float64 X with ``standardize=True``, it takes float32 X
+        minus the training column means: the estimator centers in float64 first.
     history_ : skorch.History
         Per-epoch (and per-batch) training record: losses, durations, learning rate.
     n_iter_ : int
@@ -333,7 +332,9 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self : NMTuneClassifier
             The fitted estimator.
         """
+        self._clear_fit()
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
+        _check_float32_range(X)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -350,6 +351,17 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.device_ = str(resolve_device(self.device))
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
 
+        self.standardize_ = (
+            not _rows_are_normalized(X)
+            if self.standardize == "auto"
+            else self.standardize
+        )
+        # Float64 input is centered in float64 before the cast to float32: an
+        # offset of 1e8 would otherwise round a signal of size 1 away.
+        self._input_shift = (
+            X.mean(axis=0) if self.standardize_ and X.dtype == np.float64 else None
+        )
+        X = self._as_float32(X)
         dataset = TensorDataset(
             as_float32_tensor(X), torch.as_tensor(y_index, dtype=torch.long), weight
         )
@@ -361,20 +373,44 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         )
         if self.early_stopping_:
             n_train -= int(np.ceil(self.validation_fraction * n_train))
-        self.standardize_ = (
-            not _rows_are_normalized(X)
-            if self.standardize == "auto"
-            else self.standardize
-        )
+        self._check_batches(n_train)
 
         devices = [self.device_] if self.device_.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            self.net_ = self._build_net(X, n_train, seed)
-            self.net_.fit(dataset, None)
+        try:
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(seed)
+                self.net_ = self._build_net(X, n_train, seed)
+                self.net_.fit(dataset, None)
+        except BaseException:
+            self._clear_fit()
+            raise
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)
         return self
+
+    def _clear_fit(self):
+        _forget_fit(self)
+        self._input_shift = None
+
+    def _as_float32(self, X):
+        """X as float32, minus the float64 column means when fit stored them."""
+        if self._input_shift is None:
+            return np.asarray(X, dtype=np.float32)
+        out = np.empty(X.shape, dtype=np.float32)
+        for start in range(0, X.shape[0], _STATS_CHUNK):
+            rows = slice(start, start + _STATS_CHUNK)
+            out[rows] = X[rows] - self._input_shift
+        return out
+
+    def _check_batches(self, n_train):
+        smallest = min(self.batch_size, n_train)
+        if self.batch_norm and self.n_layers > 1 and smallest < 2:
+            raise ValueError(
+                f"Training batches of {smallest} row cannot train the BatchNorm1d "
+                "layers (batch_norm=True needs at least 2 rows per batch); use "
+                "batch_size >= 2 and more training samples, or batch_norm=False."
+            )
+
 
     def _build_net(self, X, n_train, seed):
         """The skorch net for this fit, uninitialized."""
@@ -402,7 +438,7 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    _EarlyStopping(
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         load_best=True,
@@ -455,9 +491,12 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
         """Network output ``output`` (0: logits, 1: z) for X, chunk by chunk."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float32, np.float64), reset=False)
+        _check_float32_range(X)
         result = None
         for start in range(0, X.shape[0], _PREDICT_CHUNK):
-            chunk = as_float32_tensor(X[start : start + _PREDICT_CHUNK])
+            chunk = as_float32_tensor(
+                self._as_float32(X[start : start + _PREDICT_CHUNK])
+            )
             values = self.net_.evaluation_step((chunk, None))[output].cpu().numpy()
             if result is None:
                 result = np.empty((X.shape[0], values.shape[1]), dtype=values.dtype)
@@ -565,6 +604,10 @@ class NMTuneClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
             Tuned features.
         """
         return self.fit(X, y, **fit_params).transform(X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_in_
 
     def __setstate__(self, state):
         super().__setstate__(state)

@@ -8,6 +8,7 @@ import torch
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
     clone,
@@ -18,9 +19,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import TransformerTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from sknml._tuner import NMTuneClassifier
+from sknml._device import resolve_device
+from sknml._tuner import NMTuneClassifier, _check_float32_range, _forget_fit
 
 _NO_REGULARIZER = {"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]}
 
@@ -74,7 +80,9 @@ def _one_standard_error(cv_results: dict) -> int:
     return int(np.flatnonzero(mean >= mean[best] - error)[0])
 
 
-class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
+class NMTuneClassifierCV(
+    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """NMTune, MLP tuning or the linear probe, chosen by inner cross-validation.
 
     Like :class:`~sklearn.linear_model.LogisticRegressionCV` for ``C``, this
@@ -257,12 +265,19 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
+        _check_float32_range(X)
         check_classification_targets(y)
         if len(np.unique(y)) < 2:
             raise ValueError(
                 "NMTuneClassifierCV needs samples of at least 2 classes in y; got 1 "
                 f"class: {y[0]!r}."
             )
+        # Checked once here, not as the same failure of every candidate's fit.
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+        resolve_device(self.device)
         seed, cv_seed = self._seeds()
         base = NMTuneClassifier(device=self.device, random_state=seed)
         param_grid = self._checked_param_grid(base)
@@ -280,7 +295,11 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             error_score=self.error_score,
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        search.fit(X, y, **fit_params)
+        try:
+            search.fit(X, y, **fit_params)
+        except BaseException:
+            _forget_fit(self)
+            raise
         self.cv_results_ = search.cv_results_
         self.best_index_ = int(search.best_index_)
         self.best_params_ = search.best_params_
@@ -393,6 +412,10 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             See :meth:`NMTuneClassifier.transform`.
         """
         return self._delegate("transform", X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_in_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -256,3 +256,57 @@ def test_predict_before_fit_and_wrong_width_are_clear_errors(fitted, digits):
         NMTuneClassifierCV().predict(digits[0])
     with pytest.raises(ValueError, match="expecting 64 features"):
         fitted.predict(digits[0][:, :10])
+
+
+# Hostile input (issue 11): checked once before the search, not by every fit.
+
+
+def _no_fit(*args, **kwargs):
+    raise AssertionError("a candidate was fitted")
+
+
+@pytest.mark.parametrize(
+    ("fit_params", "params", "match"),
+    [
+        ({"sample_weight": -np.ones(450)}, {}, "Negative"),
+        ({"sample_weight": np.r_[np.nan, np.ones(449)]}, {}, "contains NaN"),
+        ({"sample_weight": np.ones(3)}, {}, r"\(450,\)"),
+        ({"sample_weight": np.zeros(450)}, {}, "non-zero"),
+        ({}, {"device": "tpu"}, "device='tpu'"),
+        ({}, {"device": "meta"}, "device='meta'"),
+    ],
+)
+def test_bad_weights_and_devices_fail_before_any_candidate(
+    digits, monkeypatch, fit_params, params, match
+):
+    monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
+    with pytest.raises(ValueError, match=match):
+        NMTuneClassifierCV(SMALL, **params).fit(*digits, **fit_params)
+
+
+def test_values_beyond_float32_fail_before_any_candidate(digits, monkeypatch):
+    X, y = digits
+    monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
+    with pytest.raises(ValueError, match="beyond the float32 range"):
+        NMTuneClassifierCV(SMALL).fit(X.astype(np.float64) * 1e38, y)
+
+
+def test_set_output_pandas(digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    clf = NMTuneClassifierCV(SMALL[:1], cv=2, random_state=0)
+    Z = clf.set_output(transform="pandas").fit(X, y).transform(X)
+    assert isinstance(Z, pd.DataFrame)
+    assert list(Z.columns) == [f"nmtuneclassifiercv{i}" for i in range(64)]
+
+
+def test_keyboard_interrupt_stops_the_search(digits, monkeypatch):
+    def interrupted_fit(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(NMTuneClassifier, "fit", interrupted_fit)
+    clf = NMTuneClassifierCV(SMALL)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(*digits)
+    with pytest.raises(NotFittedError):
+        clf.predict(digits[0])
