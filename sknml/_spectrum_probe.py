@@ -46,9 +46,9 @@ class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ``-log(s_1 / sum(s))``, :func:`sknml.metrics.largest_singular_value_ratio`.
         NaN, with a warning, in the same degenerate case as ``sve_``.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column names.
+        Names of features seen during ``fit``, when X has string column names.
 
     See Also
     --------

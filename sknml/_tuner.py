@@ -196,7 +196,7 @@ class NMTuneClassifier(
         Class labels, in the order of the columns of ``predict_proba``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen during fit, when X has string column names.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch network. When it

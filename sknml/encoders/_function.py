@@ -246,7 +246,7 @@ class FunctionEncoder(_BaseEncoder):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_), dtype float32
+        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             One vector per input.
         """
         self._cache_namespace = self._namespace()
@@ -287,7 +287,7 @@ class FunctionEncoder(_BaseEncoder):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_), dtype float32
+        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             One vector per input.
         """
         check_is_fitted(self)

@@ -306,7 +306,7 @@ class SentenceEncoder(_BaseEncoder):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_), dtype float32
+        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             One embedding per text.
         """
         texts = _check_inputs(X, text=True, empty=self.empty)
@@ -326,7 +326,7 @@ class SentenceEncoder(_BaseEncoder):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_), dtype float32
+        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             One embedding per text (unit norm when ``normalize``).
         """
         check_is_fitted(self)

@@ -235,7 +235,7 @@ class TorchEncoder(_BaseEncoder):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_), dtype float32
+        features : ndarray of shape (n_samples, `n_features_out_`), dtype float32
             One row of features per sample.
         """
         check_is_fitted(self)
