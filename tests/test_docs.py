@@ -1,0 +1,62 @@
+"""The API reference lists every public name of the package and its submodules."""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import sknml
+
+API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
+SUBMODULES = ["metrics", "noise", "encoders", "datasets", "plot", "study"]
+
+
+def _documented_objects():
+    """The objects the autosummary tables of docs/api.rst resolve to."""
+    text = API.read_text(encoding="utf-8")
+    names = set()
+    for table in re.findall(r"\.\. autosummary::\n((?:[ \t]+.*\n|\n)+)", text):
+        for line in table.splitlines():
+            entry = line.strip()
+            if entry and not entry.startswith(":"):
+                names.add(entry)
+    objects = {}
+    for name in names:
+        module, _, attr = f"sknml.{name}".rpartition(".")
+        objects[name] = getattr(importlib.import_module(module), attr)
+    return objects
+
+
+def _public_names():
+    """(where, name, object) for sknml.__all__ and each public submodule's."""
+    rows = [
+        ("sknml", n, getattr(sknml, n)) for n in sknml.__all__ if n != "__version__"
+    ]
+    for sub in SUBMODULES:
+        module = importlib.import_module(f"sknml.{sub}")
+        rows += [(module.__name__, n, getattr(module, n)) for n in module.__all__]
+    return rows
+
+
+def test_api_entries_resolve():
+    assert _documented_objects(), "no autosummary entries found in docs/api.rst"
+
+
+@pytest.mark.parametrize(
+    "where, name, obj", _public_names(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_public_name_in_api_reference(where, name, obj):
+    assert any(obj is doc for doc in _documented_objects().values()), (
+        f"{where}.{name} is public but has no entry in docs/api.rst"
+    )
+
+
+def test_every_public_submodule_is_checked():
+    public = {
+        path.stem if path.suffix else path.name
+        for path in Path(sknml.__file__).parent.iterdir()
+        if not path.name.startswith("_")
+        and (path.suffix == ".py" or (path / "__init__.py").exists())
+    }
+    assert public - {"experiments"} == set(SUBMODULES)
