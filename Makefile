@@ -43,5 +43,5 @@ bench: install-test
 
 # The gallery executes every example; each keeps under a minute on 2 cores.
 docs: install-docs data
-	OMP_NUM_THREADS=1 $(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html
+	OMP_NUM_THREADS=1 $(PYTHON) -m sphinx -W -n --keep-going -b html docs docs/_build/html
 	$(PYTHON) docs/check_links.py docs/_build/html

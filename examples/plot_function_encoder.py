@@ -5,11 +5,11 @@ Features from an embedding API: FunctionEncoder in a pipeline
 
 Often the foundation model is reachable only through an API that returns
 embeddings (the paper's "API" setting): its weights cannot be tuned, only what sits
-on top of its features. :class:`~sknml.FunctionEncoder` turns any function from a
-list of inputs to a list of vectors into a scikit-learn transformer: it sends
-batches, retries failed calls, sends each distinct input once and keeps the
-results on disk, so a grid search or a second run never pays for the same input
-twice.
+on top of its features. :class:`~sknml.encoders.FunctionEncoder` turns any
+function from a list of inputs to a list of vectors into a scikit-learn
+transformer: it sends batches, retries failed calls, sends each distinct input
+once and keeps the results on disk, so a grid search or a second run never pays
+for the same input twice.
 
 The "API" here is a local stand-in: the bundled all-MiniLM-L6-v2 model behind a
 function that counts its calls and fails on its first call, as a flaky network

@@ -11,7 +11,7 @@ search measures how well each setting resists the noise.
 
 Here :class:`~sknml.NMTuneClassifier` is trained on features shaped like real
 embeddings, with 40% of the training labels flipped by
-:class:`~sknml.SymmetricLabelNoise`, and ``GridSearchCV`` varies ``lambda_cov``,
+:class:`~sknml.noise.SymmetricLabelNoise`, and ``GridSearchCV`` varies ``lambda_cov``,
 the weight of the covariance regularizer (``lambda_cov=0`` with the other two
 weights at zero is plain MLP tuning).
 """

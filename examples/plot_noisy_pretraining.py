@@ -14,7 +14,7 @@ This example replays that experiment in miniature with the package's public
 pieces: a small CNN pre-trained on Fashion-MNIST with 0%, 10% and 30% of its
 labels flipped (:func:`sknml.study.load_or_pretrain`, which caches each
 backbone), the frozen backbone as the first step of a scikit-learn pipeline
-(:class:`~sknml.TorchEncoder`), a linear probe and NMTune on top
+(:class:`~sknml.encoders.TorchEncoder`), a linear probe and NMTune on top
 (:class:`~sknml.NMTuneClassifier`), and the spectral metrics of
 :mod:`sknml.metrics`. ID is the Fashion-MNIST test split (never seen in
 pre-training); OOD is MNIST digits.

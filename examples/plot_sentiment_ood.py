@@ -11,10 +11,10 @@ in-domain (held-out movie snippets) and out-of-domain (product reviews, tweets a
 New York Times editorials, all rated for the same positive/negative task).
 
 Each model is one scikit-learn pipeline from raw text to a label: a
-:class:`~sknml.SentenceEncoder` (cached, so the texts are embedded only once) and
-a :class:`~sknml.NMTuneClassifier` configured as the linear probe (LP), plain MLP
-tuning, or NMTune. The right panel relates each model's accuracy to the singular
-value entropy (SVE) of the features its head classifies.
+:class:`~sknml.encoders.SentenceEncoder` (cached, so the texts are embedded only
+once) and a :class:`~sknml.NMTuneClassifier` configured as the linear probe (LP),
+plain MLP tuning, or NMTune. The right panel relates each model's accuracy to the
+singular value entropy (SVE) of the features its head classifies.
 
 Here 1,050 of its snippets are embedded (cached in ``$SKNML_CACHE`` or a temporary
 directory, so a second run reads them back); the full data set is 19,459 snippets.

@@ -178,7 +178,7 @@ class NMTuneClassifierCV(
     -----
     Candidates are scored on the validation folds with ``scoring`` only, without
     sample weights; ``sample_weight`` weights each candidate's training loss.
-    :meth:`score` is the accuracy of :meth:`predict`, as for any classifier.
+    ``score`` is the accuracy of :meth:`predict`, as for any classifier.
 
     Parallel fits run in joblib's worker processes. joblib's default (loky)
     backend starts each worker with ``OMP_NUM_THREADS`` (and the MKL/OpenBLAS

@@ -1,7 +1,6 @@
 """The API reference lists every public name of the package and its submodules."""
 
 import importlib
-import re
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,19 @@ SUBMODULES = ["metrics", "noise", "encoders", "datasets", "plot", "study"]
 
 def _documented_objects():
     """The objects the autosummary tables of docs/api.rst resolve to."""
-    text = API.read_text(encoding="utf-8")
-    names = set()
-    for table in re.findall(r"\.\. autosummary::\n((?:[ \t]+.*\n|\n)+)", text):
-        for line in table.splitlines():
-            entry = line.strip()
-            if entry and not entry.startswith(":"):
-                names.add(entry)
     objects = {}
-    for name in names:
-        module, _, attr = f"sknml.{name}".rpartition(".")
-        objects[name] = getattr(importlib.import_module(module), attr)
+    module, in_table = "sknml", False
+    for line in API.read_text(encoding="utf-8").splitlines():
+        entry = line.strip()
+        if entry.startswith((".. currentmodule::", ".. py:module::")):
+            module, in_table = entry.split("::")[1].strip(), False
+        elif entry == ".. autosummary::":
+            in_table = True
+        elif in_table and line and not line[0].isspace():
+            in_table = False
+        elif in_table and entry and not entry.startswith(":"):
+            owner, _, attr = f"{module}.{entry}".rpartition(".")
+            objects[f"{module}.{entry}"] = getattr(importlib.import_module(owner), attr)
     return objects
 
 
