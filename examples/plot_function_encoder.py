@@ -78,7 +78,7 @@ for name, head in {
 # the 800 texts once. The figure shows the two heads and the singular value
 # spectrum of the API's features.
 fig = plt.figure(figsize=(10, 3.5))
-grid = fig.add_gridspec(1, 4)
+grid = fig.add_gridspec(1, 3)
 ax = fig.add_subplot(grid[0, 0])
 ax.bar(list(accuracy), list(accuracy.values()), color=["tab:gray", "tab:blue"])
 ax.set_ylim(0.5, 1.0)
@@ -86,7 +86,8 @@ ax.set_ylabel("test accuracy")
 features = pipe[:-1].transform(X_test)
 plot_spectrum(
     {"MiniLM via the API": features},
-    axes=[fig.add_subplot(grid[0, i]) for i in (1, 2, 3)],
+    splits=(20,),
+    axes=[fig.add_subplot(grid[0, i]) for i in (1, 2)],
 )
 fig.tight_layout()
 plt.show()
