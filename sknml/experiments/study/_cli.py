@@ -150,7 +150,7 @@ def add_subcommand(subparsers) -> None:
         "--max-epochs",
         dest="max_epochs",
         type=positive_int,
-        help="epochs of each tuner",
+        help="fixed epochs of each tuner (default: its early-stopped budget)",
     )
     parser.add_argument(
         "--device",
