@@ -90,14 +90,14 @@ class _Writer:
         return key
 
     def value(self, v, where):
+        if isinstance(v, np.generic):  # before float: np.float64 is a float
+            return self.scalar(v, where)
         if v is None or isinstance(v, bool | str):
             return v
-        if isinstance(v, Integral) and not isinstance(v, np.generic):
+        if isinstance(v, Integral):
             return int(v)
         if isinstance(v, float):
-            return {"t": "float", "v": repr(v)} if not np.isfinite(v) else v
-        if isinstance(v, np.generic):
-            return self.scalar(v, where)
+            return v if np.isfinite(v) else {"t": "float", "v": str(float(v))}
         if isinstance(v, np.ma.MaskedArray):
             return {
                 "t": "masked",
@@ -194,7 +194,7 @@ class _Reader:
         if kind == "float":
             return float(v["v"])
         if kind == "scalar":
-            return self.dtype(v["dtype"], _SCALAR_KINDS).type(v["v"])
+            return self.dtype(v["dtype"], _SCALAR_KINDS).type(self.value(v["v"]))
         if kind == "ndarray":
             return self.tensor(v["ref"])
         if kind == "masked":

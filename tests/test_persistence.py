@@ -135,6 +135,37 @@ def test_pipelines_round_trip(data, tmp_path):
     np.testing.assert_array_equal(loaded_sk.feature_names_in_, sk.feature_names_in_)
 
 
+def test_special_values_round_trip(tmp_path):
+    probe = SpectrumProbe().fit(np.ones((3, 2)) + np.eye(3, 2))
+    probe.extra_ = {
+        "nan": np.float64("nan"),
+        "inf": float("-inf"),
+        2: (np.int32(7), None, [True, "x"]),
+        "names": np.array(["a", None, 3], dtype=object),
+        "rng": np.random.RandomState(3),
+    }
+    loaded = _round_trip(probe, tmp_path)
+    extra = loaded.extra_
+    assert np.isnan(extra["nan"]) and type(extra["nan"]) is np.float64
+    assert extra["inf"] == float("-inf")
+    assert extra[2] == (7, None, [True, "x"]) and type(extra[2][0]) is np.int32
+    np.testing.assert_array_equal(extra["names"], probe.extra_["names"])
+    assert extra["rng"].randint(1000) == np.random.RandomState(3).randint(1000)
+
+
+def test_other_scikit_learn_version_warns(tmp_path):
+    path = tmp_path / "model.sknml"
+    node = {
+        "t": "estimator",
+        "type": "sknml.SpectrumProbe",
+        "params": {"t": "dict", "items": []},
+        "attrs": {"t": "dict", "items": []},
+    }
+    _forge(path, node, versions={"scikit-learn": "0.1"})
+    with pytest.warns(UserWarning, match="saved with scikit-learn 0.1"):
+        assert isinstance(load_model(path), SpectrumProbe)
+
+
 def test_joblib_still_works(tuner, data, tmp_path):
     X, _ = data
     joblib.dump(tuner, tmp_path / "model.joblib")
@@ -175,15 +206,15 @@ def test_tampered_and_truncated_files_are_rejected(tuner, tmp_path):
         load_model(path)
 
 
-def _forge(path, estimator_node, tensors=None):
+def _forge(path, estimator_node, versions=None):
     """A well-formed file, digest included, as an attacker could write it."""
     import safetensors.numpy
 
-    tensors = tensors or {}
+    tensors = {}
     document = json.dumps(
         {
             "version": _FORMAT_VERSION,
-            "versions": _versions(),
+            "versions": versions or _versions(),
             "estimator": estimator_node,
         }
     )
