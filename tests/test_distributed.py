@@ -1,5 +1,8 @@
 """sknml on a dask.distributed LocalCluster: searches and spectra on the workers."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -155,3 +158,18 @@ def test_spectrum_probe_on_dask_array(client):
     assert probe.transform(dX) is dX
     with pytest.raises(ValueError, match="features"):
         probe.transform(da.ones((3, 5)))
+
+
+def test_sknml_works_without_dask():
+    # dask stays optional: with it blocked, sknml imports and NumPy spectra work.
+    code = (
+        "import sys; sys.modules['dask'] = sys.modules['distributed'] = None\n"
+        "import numpy as np, sknml\n"
+        "from sknml.metrics import singular_values\n"
+        "print(singular_values(np.eye(3)).shape)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "(3,)"
+    assert "dask" not in result.stderr
