@@ -19,6 +19,10 @@ from sknml.metrics import (  # noqa: E402
     singular_values,
 )
 
+# Two test sessions side by side (pytest -n 2) each start a cluster; the second's
+# metrics HTTP server (127.0.0.1 only) then moves off the default port.
+pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+
 # Tiny fits: the point is where they run, not what they learn.
 _FAST = {"max_epochs": 2, "batch_size": 16, "device": "cpu"}
 
