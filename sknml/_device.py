@@ -2,6 +2,9 @@
 
 import torch
 
+# Device types that hold data and run kernels ('meta' holds only shapes).
+_DATA_DEVICES = ("cpu", "cuda", "mps")
+
 
 def resolve_device(device: str | torch.device) -> torch.device:
     """The torch device for a ``device`` parameter, or a ValueError saying why not.
@@ -33,6 +36,16 @@ def resolve_device(device: str | torch.device) -> torch.device:
             f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or "
             "'cuda:N'."
         ) from exc
+    if resolved.type not in _DATA_DEVICES:
+        raise ValueError(
+            f"device={device!r} cannot run a network: use 'auto', 'cpu', 'cuda', "
+            "'cuda:N' or 'mps'."
+        )
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but MPS is not available here; "
+            "use device='auto' or 'cpu'."
+        )
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(

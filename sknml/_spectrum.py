@@ -50,6 +50,9 @@ class _NumpyBackend:
     def row_max_abs(self, a):
         return np.abs(a).max(1)
 
+    def sum_squares(self, a):
+        return float(np.einsum("ij,ij->", a, a))
+
     def zeros(self, shape):
         return np.zeros(shape, dtype=np.float64)
 
@@ -86,6 +89,9 @@ class _TorchBackend:
 
     def row_max_abs(self, a):
         return a.abs().amax(1)
+
+    def sum_squares(self, a):
+        return float(a.square().sum())
 
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
@@ -172,7 +178,9 @@ class _GramAccumulator:
 
     Column centering subtracts ``n mu mu^T`` at the end; to keep that subtraction from
     cancelling digits when the mean is large, every row is first shifted by the mean of
-    the first chunk (centering is invariant to any fixed shift).
+    the first chunk (centering is invariant to any fixed shift). ``energy`` sums the
+    squared entries of the rows before any centering: the scale of the rounding
+    errors that centering leaves behind.
     """
 
     def __init__(self, backend, normalize, center):
@@ -184,12 +192,15 @@ class _GramAccumulator:
         self.gram = None
         self.total = None
         self.shift = None
+        self.energy = 0.0
 
     def _prepare(self, chunk):
         c = self.backend.to_float64(chunk)
         if not self.backend.all_finite(c):
             raise ValueError("Input X contains NaN or infinity.")
-        return _normalize_center_rows(self.backend, c, self.normalize, self.center)
+        c, energy = _normalize_center_rows(self.backend, c, self.normalize, self.center)
+        self.energy += energy
+        return c
 
     def add(self, chunk):
         n_rows, n_features = chunk.shape
@@ -227,7 +238,10 @@ class _GramAccumulator:
 
 
 def _normalize_center_rows(backend, c, normalize, center):
-    """L2-normalize the rows of float64 ``c`` (zero rows stay 0), then row-center."""
+    """L2-normalize the rows of float64 ``c`` (zero rows stay 0), then row-center.
+
+    Returns ``(c, energy)``, ``energy`` the sum of squares of ``c`` before centering.
+    """
     if normalize:
         norms = backend.row_norms(c)
         if not backend.all_finite(norms) or bool((norms < _TINY_NORM).any()):
@@ -239,22 +253,30 @@ def _normalize_center_rows(backend, c, normalize, center):
             norms = backend.row_norms(c)
         norms[norms == 0] = 1.0
         c /= norms[:, None]
+    energy = backend.sum_squares(c)
     if center == "rows":
         c -= c.mean(1)[:, None]
-    return c
+    return c, energy
 
 
-def _singular_from_gram(backend, G, n_samples, n_features):
-    """Descending singular values from a Gram matrix, rounding noise clipped to 0."""
+def _singular_from_gram(backend, G, n_samples, n_features, energy):
+    """Descending singular values from a Gram matrix, rounding noise clipped to 0.
+
+    ``energy`` is the sum of squares of the rows before centering (see
+    :class:`_GramAccumulator`).
+    """
     if not backend.all_finite(G):
         raise ValueError(
             "The Gram matrix of X overflows float64; rescale X (or use normalize=True)."
         )
     lam = np.sort(backend.to_numpy(backend.eigvalsh(G)))[::-1]
     lam = lam[: min(n_samples, n_features)]
-    # Gram eigenvalues carry absolute rounding errors of order eps * lam_max; like
-    # numpy.linalg.matrix_rank, treat anything below max(N, D) * eps * lam_max as 0.
-    tol = max(n_samples, n_features) * np.finfo(np.float64).eps * max(lam[0], 0.0)
+    # Gram eigenvalues carry absolute rounding errors of order eps * lam_max, and
+    # centering leaves errors of order eps * energy (rows that all point one way
+    # center to round-off, whose lam_max is round-off too); like
+    # numpy.linalg.matrix_rank, treat anything below max(N, D) * eps * that as 0.
+    scale = max(lam[0], energy)
+    tol = max(n_samples, n_features) * np.finfo(np.float64).eps * scale
     lam[lam <= tol] = 0.0
     return np.sqrt(lam)
 
@@ -266,11 +288,11 @@ def _small_side_spectrum(A, backend, normalize, center):
     c = backend.to_float64(A)
     if not backend.all_finite(c):
         raise ValueError("Input X contains NaN or infinity.")
-    c = _normalize_center_rows(backend, c, normalize, center)
+    c, energy = _normalize_center_rows(backend, c, normalize, center)
     if center == "columns":
         c -= c.mean(0)
     K = c @ c.T
-    return _singular_from_gram(backend, K, n_samples, n_features)
+    return _singular_from_gram(backend, K, n_samples, n_features, energy)
 
 
 def spectrum(X, *, normalize=True, center="columns"):
@@ -308,7 +330,7 @@ def spectrum(X, *, normalize=True, center="columns"):
     acc = _GramAccumulator(backend, normalize, center)
     acc.add(A)
     G = acc.finalize()
-    return _singular_from_gram(backend, G, n_samples, n_features)
+    return _singular_from_gram(backend, G, n_samples, n_features, acc.energy)
 
 
 def _streamed_spectrum(chunks, normalize, center):
@@ -341,7 +363,9 @@ def _streamed_spectrum(chunks, normalize, center):
             "X is an empty iterable of chunks; at least 1 row is required."
         )
     G = acc.finalize()
-    return _singular_from_gram(acc.backend, G, acc.n_samples, acc.n_features)
+    return _singular_from_gram(
+        acc.backend, G, acc.n_samples, acc.n_features, acc.energy
+    )
 
 
 def entropy(s):
@@ -362,7 +386,8 @@ def _proportions(s, what):
     if not total > 0:
         raise ValueError(
             f"The {what} is undefined: every singular value of X is 0 after "
-            "normalization and centering (a constant matrix, a single sample with "
-            "center='columns', or all-zero rows). Check X or choose another 'center'."
+            "normalization and centering (a constant matrix, rows that all point "
+            "one way, a single sample with center='columns', or all-zero rows). "
+            "Check X or choose another 'center'."
         )
     return s / total

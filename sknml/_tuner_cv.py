@@ -8,6 +8,7 @@ import torch
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
     clone,
@@ -18,55 +19,81 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import TransformerTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from sknml._tuner import NMTuneClassifier
+from sknml._device import resolve_device
+from sknml._tuner import NMTuneClassifier, _check_float32_range, _forget_fit
 
 _NO_REGULARIZER = {"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]}
 
 #: The candidates ``NMTuneClassifierCV(param_grid=None)`` compares: a list of
 #: ``GridSearchCV``-style dicts, each entry setting parameters of
-#: :class:`NMTuneClassifier` (all others keep their defaults). 8 candidates:
+#: :class:`NMTuneClassifier` (all others keep their defaults). 8 candidates, from
+#: the simplest to the most complex (the order ``selection='one_standard_error'``
+#: prefers):
 #:
-#: - the linear probe (``n_layers=0``) with and without standardization: unit-norm
+#: - the linear probe (``n_layers=0``) without and with standardization: unit-norm
 #:   sentence embeddings do better without it, raw activations need it;
 #: - plain MLP tuning (all ``lambda_*=0``) for 5 epochs: the full 30 epochs over-fit
 #:   a few thousand rows and lose out of domain (issue 9);
 #: - NMTune for 5 epochs with the paper's weights (0.01 each) and with the
 #:   reference code's (``lambda_mse=1, lambda_cov=0.04, lambda_svd=0.001``);
 #:
-#: MLP and NMTune each with and without standardization.
+#: MLP and NMTune each without and with standardization.
 DEFAULT_PARAM_GRID: list[dict] = [
-    {"n_layers": [0], "standardize": [True, False]},
-    {**_NO_REGULARIZER, "max_epochs": [5], "standardize": [True, False]},
+    {"n_layers": [0], "standardize": [False, True]},
+    {**_NO_REGULARIZER, "max_epochs": [5], "standardize": [False, True]},
     {
         "lambda_mse": [0.01],
         "lambda_cov": [0.01],
         "lambda_svd": [0.01],
         "max_epochs": [5],
-        "standardize": [True, False],
+        "standardize": [False, True],
     },
     {
         "lambda_mse": [1.0],
         "lambda_cov": [0.04],
         "lambda_svd": [0.001],
         "max_epochs": [5],
-        "standardize": [True, False],
+        "standardize": [False, True],
     },
 ]
 
 
-class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
-    """NMTune, MLP tuning or the linear probe, whichever cross-validates best.
+def _one_standard_error(cv_results: dict) -> int:
+    """First candidate whose mean score is within one standard error of the best.
+
+    The standard error of the best candidate's mean over k folds is its fold
+    scores' standard deviation (``std_test_score``, ddof=0) over ``sqrt(k - 1)``.
+    Candidates that failed (NaN) are never chosen.
+    """
+    mean = cv_results["mean_test_score"]
+    n_splits = sum(
+        key.startswith("split") and key.endswith("_test_score") for key in cv_results
+    )
+    best = np.nanargmax(mean)
+    error = cv_results["std_test_score"][best] / np.sqrt(max(n_splits - 1, 1))
+    return int(np.flatnonzero(mean >= mean[best] - error)[0])
+
+
+class NMTuneClassifierCV(
+    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """NMTune, MLP tuning or the linear probe, chosen by inner cross-validation.
 
     Like :class:`~sklearn.linear_model.LogisticRegressionCV` for ``C``, this
     estimator picks the settings of an :class:`NMTuneClassifier` by stratified
     k-fold cross-validation on the training set alone: each candidate of
-    ``param_grid`` is fitted on every fold (in parallel with ``n_jobs``), the one
-    with the best mean validation score wins, and it is refitted on all the data.
-    The candidates share ``device`` and ``random_state``. ``predict``,
-    ``predict_proba``, ``predict_log_proba``, ``decision_function`` and
-    ``transform`` are those of the refitted winner, ``best_estimator_``.
+    ``param_grid`` is fitted on every fold (in parallel with ``n_jobs``), one is
+    chosen from the mean validation scores (by default the simplest one that is
+    not significantly worse than the best, see ``selection``), and it is refitted
+    on all the data. The candidates share ``device`` and ``random_state``.
+    ``predict``, ``predict_proba``, ``predict_log_proba``, ``decision_function``
+    and ``transform`` are those of the refitted winner, ``best_estimator_``.
 
     The search is scikit-learn's :class:`~sklearn.model_selection.GridSearchCV`
     run with a shuffled :class:`~sklearn.model_selection.StratifiedKFold`; this
@@ -91,6 +118,16 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
     scoring : str, callable or None, default=None
         Score that ranks the candidates, as in
         :func:`~sklearn.model_selection.cross_validate`; None is accuracy.
+    selection : {'one_standard_error', 'best'}, default='one_standard_error'
+        How the winner is chosen from the mean validation scores. 'best': the
+        highest. 'one_standard_error': the first candidate, in ``param_grid``
+        order, whose mean is within one standard error (over the folds) of the
+        highest; with candidates ordered from simple to complex, as the default
+        grid is, this keeps the linear probe unless a network is clearly better,
+        and differences below the folds' noise decide nothing (Hastie, Tibshirani
+        and Friedman, *The Elements of Statistical Learning*, 7.10). Inner
+        cross-validation only sees the training distribution; the simpler model
+        is the safer bet out of it.
     n_jobs : int or None, default=None
         Fits run in parallel (joblib); None means 1 unless in a
         :func:`joblib.parallel_config` context, -1 means all CPUs. See Notes for
@@ -115,7 +152,8 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
         One row per candidate: parameters, per-fold and mean test scores, ranks and
         fit times, as in ``GridSearchCV.cv_results_``.
     best_index_ : int
-        Row of the winner in ``cv_results_``.
+        Row of the winner in ``cv_results_`` (with 'one_standard_error' not
+        necessarily the row ranked first).
     best_params_ : dict
         Parameters of the winner, as given in ``param_grid``.
     best_score_ : float
@@ -176,6 +214,7 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
         "param_grid": [dict, list, None],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "selection": [StrOptions({"one_standard_error", "best"})],
         "n_jobs": [Integral, None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -189,6 +228,7 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
         *,
         cv: int | object = 3,
         scoring: str | Callable | None = None,
+        selection: str = "one_standard_error",
         n_jobs: int | None = None,
         device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
@@ -198,6 +238,7 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.param_grid = param_grid
         self.cv = cv
         self.scoring = scoring
+        self.selection = selection
         self.n_jobs = n_jobs
         self.device = device
         self.random_state = random_state
@@ -206,7 +247,7 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Cross-validate every candidate, then refit the best on all the data.
+        """Cross-validate every candidate, then refit the chosen one on all data.
 
         Parameters
         ----------
@@ -224,12 +265,19 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
+        _check_float32_range(X)
         check_classification_targets(y)
         if len(np.unique(y)) < 2:
             raise ValueError(
                 "NMTuneClassifierCV needs samples of at least 2 classes in y; got 1 "
                 f"class: {y[0]!r}."
             )
+        # Checked once here, not as the same failure of every candidate's fit.
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
+        resolve_device(self.device)
         seed, cv_seed = self._seeds()
         base = NMTuneClassifier(device=self.device, random_state=seed)
         param_grid = self._checked_param_grid(base)
@@ -241,17 +289,23 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             param_grid,
             scoring=self.scoring,
             n_jobs=self.n_jobs,
-            refit=True,
+            refit=True if self.selection == "best" else _one_standard_error,
             cv=cv,
             verbose=self.verbose,
             error_score=self.error_score,
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        search.fit(X, y, **fit_params)
+        try:
+            search.fit(X, y, **fit_params)
+        except BaseException:
+            _forget_fit(self)
+            raise
         self.cv_results_ = search.cv_results_
         self.best_index_ = int(search.best_index_)
         self.best_params_ = search.best_params_
-        self.best_score_ = float(search.best_score_)
+        self.best_score_ = float(
+            search.cv_results_["mean_test_score"][self.best_index_]
+        )
         self.best_estimator_ = search.best_estimator_
         self.n_splits_ = search.n_splits_
         self.classes_ = self.best_estimator_.classes_
@@ -358,6 +412,10 @@ class NMTuneClassifierCV(ClassifierMixin, TransformerMixin, BaseEstimator):
             See :meth:`NMTuneClassifier.transform`.
         """
         return self._delegate("transform", X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_features_in_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,7 +16,7 @@ from sknml._spectrum import entropy, largest_ratio, spectrum
 
 __all__ = [
     "largest_singular_value_ratio",
-    "lsvr_scorer",
+    "neg_lsvr_scorer",
     "singular_value_entropy",
     "singular_values",
     "sve_scorer",
@@ -65,8 +65,9 @@ def singular_values(
     -------
     s : ndarray of shape (min(n_samples, n_features),), dtype float64
         Singular values, descending. Values whose square is below
-        ``max(N, D) * eps * s_1**2`` are rounding noise of the Gram matrix and are
-        returned as exactly 0.
+        ``max(N, D) * eps * max(s_1**2, E)``, ``E`` the sum of squares of the
+        normalized rows before centering, are rounding noise of the Gram matrix
+        and of the centering, and are returned as exactly 0.
 
     Raises
     ------
@@ -197,41 +198,39 @@ class _SpectralScorer:
     """A scorer ``scorer(estimator, X, y=None)`` for a spectral metric.
 
     Scores ``estimator.transform(X)`` when the estimator can transform (a Pipeline can
-    when its last step can), else ``X`` itself.
+    when its last step can), else ``X`` itself. Searches maximize every scorer, so a
+    metric where lower is better is negated (``sign=-1``), as sklearn's ``neg_*``.
     """
 
-    def __init__(self, metric, name, greater_is_better):
+    def __init__(self, metric, name, sign):
         self._metric = metric
         self._name = name
-        self.greater_is_better = greater_is_better
+        self._sign = sign
 
     def __call__(self, estimator, X, y=None, **kwargs) -> Real:
         features = estimator.transform(X) if hasattr(estimator, "transform") else X
-        return self._metric(features)
+        return self._sign * self._metric(features)
 
     def __repr__(self):
         return f"{self._name}_scorer"
 
 
-sve_scorer = _SpectralScorer(singular_value_entropy, "sve", greater_is_better=True)
+sve_scorer = _SpectralScorer(singular_value_entropy, "sve", sign=1)
 sve_scorer.__doc__ = """Scorer: SVE of ``estimator.transform(X)`` (else of ``X``).
 
 Signature ``sve_scorer(estimator, X, y=None) -> float``, usable as ``scoring=`` in
 ``cross_validate`` and in a multi-metric ``GridSearchCV`` scoring dict. Greater is
 better in the sense of the paper's mitigation (NMTune flattens the spectrum, raising
-SVE), so ``sve_scorer.greater_is_better`` is True; it is a diagnostic, not an accuracy,
-and the paper finds too high an SVE (heavy noise) hurts. Rows are L2-normalized and
+SVE); it is a diagnostic, not an accuracy, and the paper finds too high an SVE (heavy
+noise) hurts. Rows are L2-normalized and
 columns centered, as in :func:`singular_value_entropy`'s defaults.
 """
 
-lsvr_scorer = _SpectralScorer(
-    largest_singular_value_ratio, "lsvr", greater_is_better=False
-)
-lsvr_scorer.__doc__ = """Scorer: LSVR of ``estimator.transform(X)`` (else of ``X``).
+neg_lsvr_scorer = _SpectralScorer(largest_singular_value_ratio, "neg_lsvr", sign=-1)
+neg_lsvr_scorer.__doc__ = """Scorer: -LSVR of ``estimator.transform(X)`` (else ``X``).
 
-Signature ``lsvr_scorer(estimator, X, y=None) -> float``. It returns LSVR itself
-(``-log(s_1 / sum s)``, not negated), and lower is better: the paper finds LSVR
-negatively correlated with out-of-domain accuracy, so
-``lsvr_scorer.greater_is_better`` is False. Do not use it as ``refit=`` in a search
-(which maximizes) without negating it.
+Signature ``neg_lsvr_scorer(estimator, X, y=None) -> float``. Lower LSVR is better
+(the paper finds LSVR negatively correlated with out-of-domain accuracy) and searches
+maximize scores, so it returns ``-LSVR``, like scikit-learn's ``neg_*`` scorers:
+``refit="neg_lsvr"`` in a ``GridSearchCV`` picks the lowest LSVR.
 """

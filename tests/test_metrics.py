@@ -13,7 +13,7 @@ from sknml import NMTuneClassifier
 from sknml import _spectrum as spectrum_module
 from sknml.metrics import (
     largest_singular_value_ratio,
-    lsvr_scorer,
+    neg_lsvr_scorer,
     singular_value_entropy,
     singular_values,
     sve_scorer,
@@ -227,6 +227,9 @@ def test_rank_one_has_zero_sve_and_lsvr(rng):
         (np.zeros((10, 4)), {"center": None}),  # all-zero rows
         (np.ones((1, 4)), {}),  # one sample, column-centered
         (np.ones((10, 1)), {}),  # one positive feature: normalized rows all 1
+        # Rows all pointing one way: centering leaves round-off only.
+        (np.tile(np.arange(1.0, 11.0), (300, 1)) * np.linspace(1, 3, 300)[:, None], {}),
+        (np.full((5, 40), 0.3), {}),  # N < D: the N x N path
     ],
 )
 def test_all_zero_spectrum_raises_clearly(X, kwargs):
@@ -305,20 +308,19 @@ def test_scorers_score_transform_else_input(rng):
     pca = PCA(n_components=3).fit(X)
     assert_allclose(sve_scorer(pca, X, y), singular_value_entropy(pca.transform(X)))
     clf = LogisticRegression().fit(X, y)
-    assert_allclose(lsvr_scorer(clf, X), largest_singular_value_ratio(X))
-    assert sve_scorer.greater_is_better and not lsvr_scorer.greater_is_better
+    assert_allclose(neg_lsvr_scorer(clf, X), -largest_singular_value_ratio(X))
     assert repr(sve_scorer) == "sve_scorer"
+    assert repr(neg_lsvr_scorer) == "neg_lsvr_scorer"
 
 
 def test_scorers_in_cross_validate_and_grid_search(rng):
     X, y = _classification_data(rng)
     model = NMTuneClassifier(max_epochs=2, batch_size=32, random_state=0)
     scores = cross_validate(
-        model, X, y, cv=2, scoring={"sve": sve_scorer, "lsvr": lsvr_scorer}
+        model, X, y, cv=2, scoring={"sve": sve_scorer, "neg_lsvr": neg_lsvr_scorer}
     )
     assert np.isfinite(scores["test_sve"]).all()
-    assert np.isfinite(scores["test_lsvr"]).all()
-    assert (scores["test_lsvr"] <= scores["test_sve"]).all()
+    assert (-scores["test_neg_lsvr"] <= scores["test_sve"]).all()
 
     search = GridSearchCV(
         model,
@@ -331,3 +333,33 @@ def test_scorers_in_cross_validate_and_grid_search(rng):
     assert np.isfinite(search.cv_results_["mean_test_sve"]).all()
     assert np.isfinite(search.cv_results_["mean_test_accuracy"]).all()
     assert search.best_params_["n_layers"] in (0, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n_rows=st.integers(1, 400),
+    n_cols=st.integers(1, 50),
+    seed=st.integers(0, 2**32 - 1),
+    log_scale=st.floats(-100, 100),
+)
+def test_rows_pointing_one_way_have_an_undefined_spectrum(
+    n_rows, n_cols, seed, log_scale
+):
+    rng = np.random.default_rng(seed)
+    direction = rng.uniform(0.5, 2.0, n_cols) * 10.0**log_scale
+    X = np.tile(direction, (n_rows, 1)) * rng.uniform(0.1, 10, (n_rows, 1))
+    assert np.all(singular_values(X) == 0)
+    with pytest.raises(ValueError, match="undefined"):
+        singular_value_entropy(X)
+
+
+def test_neg_lsvr_scorer_makes_a_search_pick_the_lowest_lsvr(rng):
+    from sklearn.decomposition import PCA
+
+    X = rng.normal(size=(200, 8)) * np.arange(1, 9)
+    search = GridSearchCV(
+        PCA(), {"n_components": [1, 4, 8]}, scoring=neg_lsvr_scorer, cv=2
+    ).fit(X)
+    # One component: rank one, LSVR 0, the lowest possible.
+    assert search.best_params_ == {"n_components": 1}
+    assert search.best_score_ == 0.0

@@ -564,3 +564,12 @@ def test_grid_search_scores_on_clean_labels():
     n_before = len(search.best_estimator_["noise"].noise_mask_)
     search.predict(X[:10])
     assert len(search.best_estimator_["noise"].noise_mask_) == n_before == len(y)
+
+
+def test_pair_flip_at_its_bound_flips_half_of_each_class_to_the_next():
+    # 0.5 is PairFlipLabelNoise's (K-1)/K-like limit: allowed, and exact.
+    X, y = np.zeros((6, 1)), np.array([0, 0, 1, 1, 2, 2])
+    _, y_noisy = PairFlipLabelNoise(0.5, random_state=0).fit_resample(X, y)
+    flipped = y_noisy != y
+    assert [flipped[y == c].sum() for c in range(3)] == [1, 1, 1]
+    np.testing.assert_array_equal(y_noisy[flipped], (y[flipped] + 1) % 3)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -111,3 +112,24 @@ def test_transform_checks_feature_count(rng):
     probe = SpectrumProbe().fit(rng.normal(size=(10, 3)))
     with pytest.raises(ValueError, match="features"):
         probe.transform(rng.normal(size=(10, 4)))
+
+
+def test_rows_pointing_one_way_warn_and_store_nan():
+    # Normalized, the rows are one vector: centering leaves round-off only.
+    X = np.tile(np.arange(1.0, 11.0), (300, 1)) * np.linspace(1, 3, 300)[:, None]
+    with pytest.warns(UserWarning, match="Every singular value"):
+        probe = SpectrumProbe().fit(X)
+    assert np.isnan(probe.sve_) and np.isnan(probe.lsvr_)
+    assert np.all(probe.singular_values_ == 0)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.ones((4, 3)) * 1j, ValueError, "Complex"),
+        (scipy.sparse.eye(4, format="csr"), TypeError, "dense data is required"),
+    ],
+)
+def test_complex_and_sparse_input_raise(X, error, match):
+    with pytest.raises(error, match=match):
+        SpectrumProbe().fit(X)

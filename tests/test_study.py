@@ -156,7 +156,7 @@ def test_no_cache_dir_writes_nothing(tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())
 
 
-def test_quick_study_from_the_command_line(tmp_path, capsys):
+def test_quick_study_from_the_command_line(tmp_path, capsys, sealed):
     """Every code path of ``sknml study`` on real data: CI runs this."""
     assert "sknml.experiments.study._cli" in _COMMAND_MODULES
     out = tmp_path / "study"
@@ -165,6 +165,8 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert main([*argv, "--threads", "1"]) == 0
     assert torch.get_num_threads() == 2  # the study restores the setting
     torch.set_num_threads(1)
+    # Nothing written outside --out (its backbone cache included), no network.
+    assert sealed.litter() == [] and sealed.network == []
     for name in (
         "results.json",
         "report.md",

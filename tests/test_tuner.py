@@ -1,27 +1,35 @@
 """NMTuneClassifier: behaviour, composition, persistence and input checking."""
 
+import _thread
 import io
+import threading
 import warnings
 
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse
+import skorch
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs
+from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import check_classifiers_train
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.exceptions import DeviceWarning
 
 import sknml._tuner
-from sknml import NMTuneClassifier
+from sknml import NMTuneClassifier, SpectrumProbe
 from sknml._data import as_float32_tensor, batch_bounds
 from sknml.datasets import make_embedding_like
 
-FAST = {"max_epochs": 3, "random_state": 0}
+# A short fixed schedule: enough to learn the small problems below.
+FAST = {"max_epochs": 5, "early_stopping": False, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +52,13 @@ def test_learns_digits_with_every_method(digits):
         assert clf.fit(X[:1200], y[:1200]).score(X[1200:], y[1200:]) > 0.88, params
 
 
-def test_linear_probe_matches_logistic_regression_on_embedding_like_features():
+def test_standardized_probe_matches_logistic_regression_on_embedding_like_features():
     data = make_embedding_like(4000, 384, 10, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(
         data.data, data.target, random_state=0
     )
-    probe = NMTuneClassifier(n_layers=0, random_state=0).fit(X_train, y_train)
+    probe = NMTuneClassifier(n_layers=0, standardize=True, random_state=0)
+    probe.fit(X_train, y_train)
     reference = LogisticRegression(max_iter=2000).fit(X_train, y_train)
     scaled = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     scaled.fit(X_train, y_train)
@@ -65,16 +74,47 @@ def test_standardization_is_what_makes_the_probe_strong():
         data.data, data.target, random_state=0
     )
     raw = NMTuneClassifier(n_layers=0, standardize=False, lr=1e-3, random_state=0)
-    standardized = NMTuneClassifier(n_layers=0, random_state=0)
+    standardized = NMTuneClassifier(n_layers=0, standardize=True, random_state=0)
     raw_accuracy = raw.fit(X_train, y_train).score(X_test, y_test)
     assert standardized.fit(X_train, y_train).score(X_test, y_test) > raw_accuracy + 0.2
 
 
-@pytest.mark.parametrize("params", [{}, {"n_layers": 0}])
-def test_sklearn_train_check_passes_with_a_longer_schedule(params):
-    # The common checks run the default 30 epochs, too few steps on 300 rows.
-    clf = NMTuneClassifier(max_epochs=300, batch_size=64, hidden_ratio=8, **params)
-    check_classifiers_train("NMTuneClassifier", clf)
+@pytest.mark.parametrize(
+    ("params", "unit_norm", "expected"),
+    [
+        ({"n_layers": 0}, True, False),  # the probe on embeddings: raw
+        ({"n_layers": 0}, False, True),  # the probe on activations: standardized
+        ({}, True, False),  # NMTune on embeddings: raw
+        ({}, False, True),
+        ({"n_layers": 0, "standardize": True}, True, True),
+        ({"standardize": False}, False, False),
+    ],
+)
+def test_standardize_auto_follows_the_method_and_the_row_norms(
+    params, unit_norm, expected
+):
+    X, y = make_blobs(120, n_features=6, centers=2, random_state=0)
+    X = X + 10.0  # rows of unequal norms
+    if unit_norm:
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    clf = NMTuneClassifier(max_epochs=2, random_state=0, **params).fit(X, y)
+    assert clf.standardize_ is expected
+    module = clf.net_.module_.standardize
+    assert bool(torch.any(module.scale != 1)) is expected
+
+
+def test_svd_top_k_beyond_the_batch_rank_averages_every_singular_value():
+    X, y = make_blobs(60, n_features=2, centers=2, random_state=0)
+    clf = NMTuneClassifier(svd_top_k=5, max_epochs=3, random_state=0).fit(X, y)
+    assert np.isfinite(clf.history_[-1, "train_loss"])
+
+
+@pytest.mark.parametrize(("n_samples", "expected"), [(499, False), (500, True)])
+def test_early_stopping_auto_turns_on_from_500_rows(n_samples, expected):
+    X, y = make_blobs(n_samples, n_features=4, centers=2, random_state=0)
+    clf = NMTuneClassifier(max_epochs=3, random_state=0).fit(X, y)
+    assert clf.early_stopping_ is expected
+    assert all(("valid_loss" in row) is expected for row in clf.history_)
 
 
 @pytest.mark.parametrize("labels", [["cat", "dog", "emu"], [-5, 10, 1000]])
@@ -272,7 +312,6 @@ def test_degenerate_data_trains_without_nan(name, X, y):
         ([[1.0], [2.0]], [1, 1], {}, ValueError, "at least 2 classes"),
         ([[1.0], [2.0]], [0, 1, 0], {}, ValueError, "inconsistent numbers"),
         ([[1.0], [2.0]], [0, 1], {"lambda_cov": -1}, ValueError, "lambda_cov"),
-        ([[1.0], [2.0]], [0, 1], {"svd_top_k": 2}, ValueError, "svd_top_k=2"),
         ([[1.0], [2.0]], [0, 1], {"device": "gpu7"}, ValueError, "device='gpu7'"),
         ([[1.0], [2.0]], [0, 1], {"activation": "swish"}, ValueError, "activation"),
         ([[1.0], [2.0]], [0.5, 1.2], {}, ValueError, "Unknown label type"),
@@ -303,3 +342,213 @@ def test_readonly_memmap_input_trains_without_warnings(tmp_path):
         warnings.simplefilter("error")
         clf = NMTuneClassifier(batch_size=32, random_state=0).fit(X_map, y)
     assert clf.score(X_map, y) > 0.9
+
+
+# Hostile input (issues 11 and 12).
+
+
+def _interrupt_at_epoch(epoch):
+    """A skorch callback that raises KeyboardInterrupt, as Ctrl+C would."""
+
+    class Interrupt(skorch.callbacks.Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == epoch:
+                raise KeyboardInterrupt
+
+    return Interrupt()
+
+
+@pytest.fixture
+def interrupt_in_epoch_two(monkeypatch):
+    build = NMTuneClassifier._build_net
+
+    def build_with_interrupt(self, *args):
+        net = build(self, *args)
+        net.callbacks.append(("interrupt", _interrupt_at_epoch(2)))
+        return net
+
+    monkeypatch.setattr(NMTuneClassifier, "_build_net", build_with_interrupt)
+
+
+def test_keyboard_interrupt_propagates_and_leaves_an_unfitted_estimator(
+    digits, interrupt_in_epoch_two
+):
+    X, y = digits
+    clf = NMTuneClassifier(max_epochs=50, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X[:200], y[:200])
+    with pytest.raises(NotFittedError):
+        clf.predict(X[:5])
+
+
+def test_keyboard_interrupt_stops_cross_validation(digits, interrupt_in_epoch_two):
+    X, y = digits
+    with pytest.raises(KeyboardInterrupt):
+        cross_val_score(NMTuneClassifier(max_epochs=50), X[:200], y[:200], cv=3)
+
+
+def test_sigint_from_another_thread_interrupts_fit(digits):
+    X, y = digits
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            NMTuneClassifier(max_epochs=100_000).fit(X[:100], y[:100])
+    finally:
+        timer.cancel()
+
+
+def test_divergence_raises_naming_the_cause(digits):
+    # As MLPClassifier's "non-finite parameter weights", never NaN predictions.
+    X, y = digits
+    clf = NMTuneClassifier(lr=1e6, **FAST)
+    with pytest.raises(ValueError, match="diverged.*lr=1e\\+06"):
+        clf.fit(X[:200], y[:200])
+    assert not hasattr(clf, "classes_")
+
+
+def test_values_of_1e30_train_as_the_same_values_of_order_one():
+    X, y = make_blobs(60, n_features=3, centers=2, random_state=0)
+    small = NMTuneClassifier(**FAST).fit(X, y).predict_proba(X)
+    huge = NMTuneClassifier(**FAST).fit(X * 1e30, y).predict_proba(X * 1e30)
+    np.testing.assert_allclose(huge, small, atol=1e-3)
+
+
+_NOT_FINITE = {np.nan: "NaN", np.inf: "infinity", -np.inf: "infinity"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    value=st.one_of(
+        st.sampled_from(list(_NOT_FINITE)),
+        st.floats(min_value=3.5e38, max_value=1e308),
+        st.floats(min_value=-1e308, max_value=-3.5e38),
+    ),
+    row=st.integers(0, 3),
+    column=st.integers(0, 1),
+)
+def test_non_finite_or_out_of_float32_values_raise_naming_the_problem(
+    value, row, column
+):
+    X = np.random.default_rng(0).standard_normal((4, 2))
+    X[row, column] = value
+    match = _NOT_FINITE.get(value, "beyond the float32 range")
+    clf = NMTuneClassifier(max_epochs=1)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, [0, 1, 0, 1])
+    clf.fit(np.random.default_rng(0).standard_normal((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=match):
+        clf.predict(X)
+
+
+def test_float64_offset_is_removed_before_the_cast_to_float32():
+    # float32 cannot hold 1e8 + signal of size 1: center first, as StandardScaler.
+    rng = np.random.default_rng(0)
+    signal = rng.standard_normal((400, 2))
+    y = (signal[:, 0] > 0).astype(int)
+    offset = signal + [1e8, 0.0]
+    plain = NMTuneClassifier(n_layers=0, **FAST).fit(signal, y)
+    probe = NMTuneClassifier(n_layers=0, **FAST).fit(offset, y)
+    np.testing.assert_allclose(
+        probe.predict_proba(offset), plain.predict_proba(signal), atol=1e-3
+    )
+
+
+def test_batch_size_one_with_batch_norm_is_a_clear_error():
+    X, y = make_blobs(20, n_features=3, centers=2, random_state=0)
+    with pytest.raises(ValueError, match="BatchNorm1d.*batch_norm=False"):
+        NMTuneClassifier(batch_size=1, max_epochs=1).fit(X, y)
+    for params in ({"batch_norm": False}, {"n_layers": 0}):
+        NMTuneClassifier(batch_size=1, **params, **FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("device", ["meta", "tpu", "privateuseone"])
+def test_devices_that_cannot_run_a_network_are_rejected(device):
+    with pytest.raises(ValueError, match=f"device='{device}'"):
+        NMTuneClassifier(device=device).fit([[1.0], [2.0]], [0, 1])
+
+
+def test_set_output_pandas_in_a_pipeline(digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    frame = pd.DataFrame(X[:200], columns=[f"pixel{i}" for i in range(64)])
+    pipe = make_pipeline(SpectrumProbe(), NMTuneClassifier(**FAST), SpectrumProbe())
+    pipe.set_output(transform="pandas").fit(frame, y[:200])
+    Z = pipe.transform(frame)
+    assert isinstance(Z, pd.DataFrame)
+    assert list(Z.columns) == [f"nmtuneclassifier{i}" for i in range(64)]
+    assert list(pipe[1].get_feature_names_out()) == list(Z.columns)
+    assert pipe[:-1].predict(frame).shape == (200,)
+
+
+def _hostile(X, y, **fit_params):
+    return X, y, fit_params
+
+
+_X, _Y = make_blobs(40, n_features=3, centers=2, random_state=0)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "fit_params", "params", "error", "match"),
+    [
+        (*_hostile(_X, np.r_[np.nan, _Y[1:]]), {}, ValueError, "y contains NaN"),
+        (*_hostile(np.empty((0, 3)), []), {}, ValueError, "0 sample"),
+        (*_hostile(_X[:1], _Y[:1]), {}, ValueError, "at least 2 classes"),
+        (*_hostile(_X, np.array([0, "a"] * 20, object)), {}, ValueError, "label"),
+        (*_hostile(scipy.sparse.csr_matrix(_X), _Y), {}, TypeError, "toarray"),
+        (*_hostile(np.full((40, 3), "a", object), _Y), {}, ValueError, "string"),
+        (*_hostile(_X, _Y, sample_weight=-np.ones(40)), {}, ValueError, "Negative"),
+        (
+            *_hostile(_X, _Y, sample_weight=np.r_[np.nan, np.ones(39)]),
+            {},
+            ValueError,
+            "sample_weight contains NaN",
+        ),
+        (*_hostile(_X, _Y, sample_weight=np.ones(3)), {}, ValueError, r"\(40,\)"),
+        (*_hostile(_X, _Y, sample_weight=np.zeros(40)), {}, ValueError, "non-zero"),
+        (*_hostile(_X, _Y), {"n_layers": -1}, InvalidParameterError, "n_layers"),
+        (*_hostile(_X, _Y), {"batch_size": 0}, InvalidParameterError, "batch_size"),
+        (*_hostile(_X, _Y), {"hidden_ratio": 0}, InvalidParameterError, "hidden_r"),
+        (*_hostile(_X, _Y), {"lr": "fast"}, InvalidParameterError, "'lr'"),
+    ],
+)
+def test_hostile_input_gets_a_clear_error(X, y, fit_params, params, error, match):
+    with pytest.raises(error, match=match):
+        NMTuneClassifier(**params).fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize(
+    ("X", "y"),
+    [
+        (_X[:12], np.repeat(np.arange(6), 2)),  # many classes of 2 rows
+        (_X[:10], np.arange(10)),  # one row per class
+        (_X, _Y.astype(bool)),
+        (_X, np.where(_Y, "yes", "no").astype(object)),
+        (_X.astype(np.float16), _Y),
+        ((_X * 10).astype(int), _Y),
+        (_X.astype(object), _Y),
+    ],
+)
+def test_unusual_but_valid_input_trains_and_predicts_its_labels(X, y):
+    clf = NMTuneClassifier(batch_size=8, **FAST).fit(X, y)
+    assert set(clf.predict(X)) <= set(np.unique(y))
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_feature_names_are_kept_and_other_names_refused():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(_X, columns=["a", "b", "c"])
+    clf = NMTuneClassifier(**FAST).fit(frame, _Y)
+    assert list(clf.feature_names_in_) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame.rename(columns={"a": "z"}))
+
+
+def test_grid_search_scores_a_failing_setting_nan_and_picks_another():
+    search = GridSearchCV(
+        NMTuneClassifier(**FAST), {"batch_size": [1, 8]}, cv=2, error_score=np.nan
+    )
+    with pytest.warns(FitFailedWarning, match="BatchNorm1d"):
+        search.fit(_X, _Y)
+    assert np.isnan(search.cv_results_["mean_test_score"][0])
+    assert search.best_params_ == {"batch_size": 8}

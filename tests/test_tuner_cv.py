@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sknml import NMTuneClassifier, NMTuneClassifierCV
 from sknml._runtime import torch_threads
-from sknml._tuner_cv import DEFAULT_PARAM_GRID
+from sknml._tuner_cv import DEFAULT_PARAM_GRID, _one_standard_error
 
 # A linear problem on which one of two epochs of the MLP is far behind the probe.
 CLEAR_WINNER = [
@@ -49,6 +49,34 @@ def test_picks_the_candidate_that_clearly_wins(digits):
     assert scores[0] > scores[1] + 0.3
     assert clf.best_score_ == scores[0]
     assert clf.best_estimator_.n_layers == 0
+
+
+def test_one_standard_error_rule_prefers_the_first_candidate_close_to_the_best():
+    results = {
+        "split0_test_score": None,
+        "split1_test_score": None,
+        "split2_test_score": None,
+        "mean_test_score": np.array([0.70, np.nan, 0.795, 0.80, 0.81]),
+        "std_test_score": np.array([0.0, np.nan, 0.0, 0.0, np.sqrt(2) * 0.016]),
+    }
+    # Best 0.81, standard error 0.016 over 3 folds: 0.795 is the first within.
+    assert _one_standard_error(results) == 2
+    results["std_test_score"][4] = 0.0
+    assert _one_standard_error(results) == 4
+
+
+@pytest.mark.parametrize("selection", ["best", "one_standard_error"])
+def test_selection_rule_decides_the_winner(fitted, digits, selection):
+    clf = NMTuneClassifierCV(SMALL, selection=selection, random_state=0)
+    clf.fit(*digits)
+    mean = clf.cv_results_["mean_test_score"]
+    np.testing.assert_array_equal(mean, fitted.cv_results_["mean_test_score"])
+    if selection == "best":
+        assert clf.best_index_ == np.argmax(mean)
+    else:
+        assert clf.best_index_ == _one_standard_error(clf.cv_results_)
+    assert clf.best_score_ == mean[clf.best_index_]
+    assert clf.best_params_ == clf.cv_results_["params"][clf.best_index_]
 
 
 def test_one_row_per_candidate_and_best_params_from_the_grid(fitted):
@@ -228,3 +256,57 @@ def test_predict_before_fit_and_wrong_width_are_clear_errors(fitted, digits):
         NMTuneClassifierCV().predict(digits[0])
     with pytest.raises(ValueError, match="expecting 64 features"):
         fitted.predict(digits[0][:, :10])
+
+
+# Hostile input (issue 11): checked once before the search, not by every fit.
+
+
+def _no_fit(*args, **kwargs):
+    raise AssertionError("a candidate was fitted")
+
+
+@pytest.mark.parametrize(
+    ("fit_params", "params", "match"),
+    [
+        ({"sample_weight": -np.ones(450)}, {}, "Negative"),
+        ({"sample_weight": np.r_[np.nan, np.ones(449)]}, {}, "contains NaN"),
+        ({"sample_weight": np.ones(3)}, {}, r"\(450,\)"),
+        ({"sample_weight": np.zeros(450)}, {}, "non-zero"),
+        ({}, {"device": "tpu"}, "device='tpu'"),
+        ({}, {"device": "meta"}, "device='meta'"),
+    ],
+)
+def test_bad_weights_and_devices_fail_before_any_candidate(
+    digits, monkeypatch, fit_params, params, match
+):
+    monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
+    with pytest.raises(ValueError, match=match):
+        NMTuneClassifierCV(SMALL, **params).fit(*digits, **fit_params)
+
+
+def test_values_beyond_float32_fail_before_any_candidate(digits, monkeypatch):
+    X, y = digits
+    monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
+    with pytest.raises(ValueError, match="beyond the float32 range"):
+        NMTuneClassifierCV(SMALL).fit(X.astype(np.float64) * 1e38, y)
+
+
+def test_set_output_pandas(digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    clf = NMTuneClassifierCV(SMALL[:1], cv=2, random_state=0)
+    Z = clf.set_output(transform="pandas").fit(X, y).transform(X)
+    assert isinstance(Z, pd.DataFrame)
+    assert list(Z.columns) == [f"nmtuneclassifiercv{i}" for i in range(64)]
+
+
+def test_keyboard_interrupt_stops_the_search(digits, monkeypatch):
+    def interrupted_fit(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(NMTuneClassifier, "fit", interrupted_fit)
+    clf = NMTuneClassifierCV(SMALL)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(*digits)
+    with pytest.raises(NotFittedError):
+        clf.predict(digits[0])

@@ -1,9 +1,24 @@
 """Synthetic feature matrices shaped like foundation-model embeddings."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_classes": [Interval(Integral, 1, None, closed="left")],
+        "class_sep": [Interval(Real, 0, None, closed="left")],
+        "spectrum_decay": [Interval(Real, None, None, closed="neither")],
+        "common_direction": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_embedding_like(
     n_samples: int = 1000,
     n_features: int = 384,

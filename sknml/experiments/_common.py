@@ -3,11 +3,12 @@
 import argparse
 import os
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sknml import NMTuneClassifier
+from sknml._device import resolve_device
 
 # The three ways to train on frozen features that every experiment compares:
 # a linear probe, an MLP (NMTune's network with its regularizers off) and NMTune.
@@ -76,17 +77,50 @@ def command_line(subcommand: str, options: Iterable[tuple[str, object]]) -> str:
     return " ".join(parts)
 
 
+def folder_problem(path: Path, option: str) -> str | None:
+    """Why ``path`` can be neither used nor created as a writable folder, or None.
+
+    Checked before a run starts, so that a bad ``--out`` or cache costs nothing.
+    """
+    path = Path(path)
+    blocker = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not blocker.is_dir():
+        where = "" if blocker == path else f": {blocker}"
+        return f"{option} {path}{where} is not a folder"
+    if not os.access(blocker, os.W_OK | os.X_OK):
+        return f"{option} {path}: {blocker} is not writable"
+    return None
+
+
 def noise_rate(value: str) -> float:
     """argparse type of a label-noise rate: a float in [0, 1)."""
     rate = float(value)
     if not 0 <= rate < 1:
-        raise argparse.ArgumentTypeError(f"--noise must be in [0, 1), got {value}")
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
     return rate
 
 
-def positive_int(value: str) -> int:
-    """argparse type of a count: an integer >= 1."""
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return number
+def int_at_least(low: int) -> Callable[[str], int]:
+    """argparse type of an integer >= ``low``."""
+
+    def integer(value: str) -> int:
+        number = int(value)
+        if number < low:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {low}, got {value}"
+            )
+        return number
+
+    return integer
+
+
+positive_int = int_at_least(1)
+
+
+def torch_device(value: str) -> str:
+    """argparse type of a device that exists here: 'auto', 'cpu', 'cuda:1'..."""
+    try:
+        resolve_device(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value

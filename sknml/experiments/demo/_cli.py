@@ -9,8 +9,10 @@ from sknml.experiments._common import (
     command_line,
     default_cache_dir,
     environment,
+    folder_problem,
     noise_rate,
     positive_int,
+    torch_device,
 )
 from sknml.experiments.demo._data import load_embedded_domains
 from sknml.experiments.demo._report import benchmark_markdown, demo_figure, demo_table
@@ -19,9 +21,12 @@ from sknml.experiments.demo._runs import METHODS, evaluate, summarize
 _QUICK_EPOCHS = 2
 
 
-def _add_common(parser):
+def _add_common(parser, default_out):
     parser.add_argument(
-        "--out", type=Path, help="output folder (created if needed)", default=None
+        "--out",
+        type=Path,
+        default=Path(default_out),
+        help=f"output folder (created if needed; default: ./{default_out})",
     )
     parser.add_argument(
         "--seeds", type=positive_int, default=None, help="number of seeds (3)"
@@ -39,16 +44,19 @@ def _add_common(parser):
         help="symmetric label noise injected into the training labels only "
         "(the paper's section 6), e.g. 0.2",
     )
-    parser.add_argument(
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
         help="embedding cache folder (default: $SKNML_CACHE or ~/.cache/sknml)",
     )
-    parser.add_argument(
+    cache.add_argument(
         "--no-cache", action="store_true", help="embed again, keep nothing on disk"
     )
-    parser.add_argument("--device", default="auto", help="torch device (auto)")
+    parser.add_argument(
+        "--device", type=torch_device, default="auto", help="torch device (auto)"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -63,14 +71,14 @@ def _add_common(parser):
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-def _settings(args, default_out):
+def _settings(args):
     quick = args.quick
     seeds = args.seeds or (2 if quick else 3)
     cache = None
     if not args.no_cache:
         cache = (args.cache_dir or default_cache_dir()) / "embeddings"
     return {
-        "out": args.out or Path(default_out),
+        "out": args.out,
         "seeds": list(range(seeds)),
         "max_epochs": args.max_epochs or (_QUICK_EPOCHS if quick else 30),
         "noise": args.noise,
@@ -97,9 +105,21 @@ def _command_line(name, args):
     )
 
 
-def _prepare(args, default_out):
+def _check(args):
+    """What makes the output folder or the embedding cache unusable, if anything."""
+    settings = _settings(args)
+    folders = [("--out", settings["out"]), ("--cache-dir", settings["cache"])]
+    problems = [
+        folder_problem(folder, option)
+        for option, folder in folders
+        if folder is not None
+    ]
+    return [problem for problem in problems if problem]
+
+
+def _prepare(args):
     """Settings, the output folder and the embedded domains of a sub-command."""
-    settings = _settings(args, default_out)
+    settings = _settings(args)
     settings["out"].mkdir(parents=True, exist_ok=True)
     data = load_embedded_domains(
         cache=settings["cache"],
@@ -123,7 +143,7 @@ def _evaluate(data, settings, train_domains):
 def run_demo(args) -> int:
     """``sknml demo``: train on movie, test on all four domains, table + figure."""
     start = time.perf_counter()
-    settings, data = _prepare(args, "sknml-demo")
+    settings, data = _prepare(args)
     out = settings["out"]
     train_domain = args.train_domain
     test_domains = [train_domain] + [d for d in DOMAINS if d != train_domain]
@@ -180,7 +200,7 @@ def run_demo(args) -> int:
 def run_benchmark(args) -> int:
     """``sknml benchmark``: every domain as the training domain, LP / MLP / NMTune."""
     start = time.perf_counter()
-    settings, data = _prepare(args, "sknml-benchmark")
+    settings, data = _prepare(args)
     out = settings["out"]
     records, _ = _evaluate(data, settings, DOMAINS)
     summary = summarize(records)
@@ -221,14 +241,14 @@ def add_subcommand(subparsers) -> None:
             "and figure.png to --out."
         ),
     )
-    _add_common(demo)
+    _add_common(demo, "sknml-demo")
     demo.add_argument(
         "--train-domain",
         choices=DOMAINS,
         default="movie",
         help="domain to train on; the others are the OOD tests (movie)",
     )
-    demo.set_defaults(run=run_demo)
+    demo.set_defaults(run=run_demo, check=_check)
     bench = subparsers.add_parser(
         "benchmark",
         help="every domain as training domain: the paper's Table 2 on MiniLM",
@@ -238,5 +258,5 @@ def add_subcommand(subparsers) -> None:
             "table as results.md and results.json to --out."
         ),
     )
-    _add_common(bench)
-    bench.set_defaults(run=run_benchmark)
+    _add_common(bench, "sknml-benchmark")
+    bench.set_defaults(run=run_benchmark, check=_check)

@@ -2,7 +2,15 @@
 
 from pathlib import Path
 
-from sknml.experiments._common import command_line
+from sknml.experiments._common import (
+    command_line,
+    folder_problem,
+    int_at_least,
+    noise_rate,
+    positive_int,
+    torch_device,
+)
+from sknml.experiments.study._data import FASHION_TRAIN_SIZE
 from sknml.experiments.study._report import markdown_table, write_report
 from sknml.experiments.study._runs import DEFAULT_SETTINGS, QUICK_SETTINGS, run_study
 
@@ -26,14 +34,44 @@ def _command_line(args):
     )
 
 
-def _run_command(args) -> int:
+def _folders(args):
+    """The output folder and the backbone cache (None with ``--no-cache``)."""
+    out = Path(args.out)
+    return out, None if args.no_cache else Path(args.cache_dir or out / "backbones")
+
+
+def _settings(args):
+    """The settings of :func:`run_study`: --quick's or the defaults, and the flags."""
     settings = dict(QUICK_SETTINGS if args.quick else DEFAULT_SETTINGS)
     for name in _GRID_OPTIONS:
         value = getattr(args, name)
         if value is not None:
             settings[name] = value
-    out = Path(args.out)
-    cache_dir = None if args.no_cache else Path(args.cache_dir or out / "backbones")
+    return settings
+
+
+def _check(args):
+    """What makes the folders or the data split unusable, if anything."""
+    out, cache_dir = _folders(args)
+    problems = [folder_problem(out, "--out")]
+    # The default cache is inside --out: one problem, said once.
+    if cache_dir is not None and not (problems[0] and args.cache_dir is None):
+        problems.append(folder_problem(cache_dir, "--cache-dir"))
+    settings = _settings(args)
+    left = max(0, FASHION_TRAIN_SIZE - settings["n_pretrain"])
+    if left < settings["n_probe"]:
+        problems.append(
+            f"--n-pretrain {settings['n_pretrain']} leaves {left} of the "
+            f"{FASHION_TRAIN_SIZE} Fashion-MNIST training images for the "
+            f"{settings['n_probe']} probe images; use at most "
+            f"{FASHION_TRAIN_SIZE - settings['n_probe']}"
+        )
+    return [problem for problem in problems if problem]
+
+
+def _run_command(args) -> int:
+    settings = _settings(args)
+    out, cache_dir = _folders(args)
     result = run_study(
         **settings,
         device=args.device,
@@ -86,40 +124,48 @@ def add_subcommand(subparsers) -> None:
     parser.add_argument(
         "--noise-rates",
         dest="noise_rates",
-        type=float,
+        type=noise_rate,
         nargs="+",
         help="pre-training noise ratios (default: 0 0.05 0.1 0.2 0.3)",
     )
     parser.add_argument(
-        "--seeds", type=int, nargs="+", help="pre-training seeds (default: 0 1 2)"
+        "--seeds",
+        type=int_at_least(0),
+        nargs="+",
+        help="pre-training seeds (default: 0 1 2)",
     )
     parser.add_argument(
         "--n-pretrain",
         dest="n_pretrain",
-        type=int,
+        type=int_at_least(100),
         help="Fashion-MNIST images to pre-train on (default: 20000)",
     )
     parser.add_argument(
         "--pretrain-epochs",
         dest="pretrain_epochs",
-        type=int,
+        type=positive_int,
         help="pre-training epochs (default: 3)",
     )
     parser.add_argument(
-        "--max-epochs", dest="max_epochs", type=int, help="epochs of each tuner"
+        "--max-epochs",
+        dest="max_epochs",
+        type=positive_int,
+        help="epochs of each tuner",
     )
     parser.add_argument(
         "--device",
+        type=torch_device,
         default="auto",
         choices=["auto", "cpu", "cuda"],
         help="'auto' uses CUDA when available",
     )
-    parser.add_argument(
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
         "--cache-dir",
         dest="cache_dir",
         help="folder of cached backbones (default: OUT/backbones)",
     )
-    parser.add_argument(
+    cache.add_argument(
         "--no-cache",
         dest="no_cache",
         action="store_true",
@@ -128,8 +174,8 @@ def add_subcommand(subparsers) -> None:
     parser.add_argument(
         "--threads",
         dest="n_threads",
-        type=int,
+        type=positive_int,
         help="torch CPU threads (default: torch's; 1 is fastest on a busy CPU)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.set_defaults(run=_run_command)
+    parser.set_defaults(run=_run_command, check=_check)

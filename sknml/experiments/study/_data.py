@@ -9,6 +9,9 @@ from sknml.datasets import load_digits_aligned, load_fashion_mnist, load_mnist_5
 # seed, so that the study's seeds vary only the pre-training and the probes.
 DATA_SEED = 0
 
+# Images in Fashion-MNIST's training split, which pre-training and probes share.
+FASHION_TRAIN_SIZE = 60_000
+
 
 def fashion_permutation(n):
     """The fixed order of Fashion-MNIST's training images: pre-training first."""
