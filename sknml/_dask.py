@@ -2,8 +2,9 @@
 
 :func:`sknml._spectrum.spectrum` hands a dask array here. Every row block is reduced
 on a worker, by the same :class:`~sknml._spectrum._GramAccumulator` the NumPy path
-uses, to ``(n, mean, M)``: its row count, column mean and Gram matrix (centered on
-that mean when ``center='columns'``). The D x D summaries are merged pairwise in a
+uses, to ``(n, energy, mean, M)``: its row count, sum of squares before centering
+(which scales the rounding-noise threshold), column mean and Gram matrix (centered
+on that mean when ``center='columns'``). The D x D summaries are merged pairwise in a
 tree (Chan, Golub and LeVeque's update for the centered part), so the client only
 ever holds a few D x D matrices, and the eigenvalues are finished exactly as for
 NumPy input. dask is imported only when a dask array arrives.
@@ -52,25 +53,26 @@ def validate_dask_data(estimator, X, *, reset: bool):
 
 
 def _block_summary(block, normalize, center):
-    """``(n, mean, M)`` of one row block, on the worker that holds it."""
+    """``(n, energy, mean, M)`` of one row block, on the worker that holds it."""
     acc = _GramAccumulator(_NumpyBackend(), normalize, center)
     acc.add(block)
     n = acc.n_samples
     if n == 0:
-        return 0, None, None
+        return 0, 0.0, None, None
     if center != "columns":
-        return n, None, acc.gram
+        return n, acc.energy, None, acc.gram
     # The accumulator works on rows shifted by acc.shift; undo that for the mean.
     shifted_mean = acc.total / n
-    return n, acc.shift + shifted_mean, acc.finalize()
+    return n, acc.energy, acc.shift + shifted_mean, acc.finalize()
 
 
 def _merge_summaries(*summaries):
-    """One ``(n, mean, M)`` for the union of the rows of several summaries."""
-    n, mean, M = 0, None, None
-    for n_b, mean_b, M_b in summaries:
+    """One ``(n, energy, mean, M)`` for the union of the rows of several summaries."""
+    n, energy, mean, M = 0, 0.0, None, None
+    for n_b, energy_b, mean_b, M_b in summaries:
         if n_b == 0:
             continue
+        energy += energy_b
         if n == 0:
             n, mean, M = n_b, mean_b, M_b.copy()
             continue
@@ -81,7 +83,7 @@ def _merge_summaries(*summaries):
             mean = mean + delta * (n_b / total)
         M += M_b
         n = total
-    return n, mean, M
+    return n, energy, mean, M
 
 
 def dask_spectrum(X, normalize, center):
@@ -104,7 +106,7 @@ def dask_spectrum(X, normalize, center):
     parts = [summarize(b, normalize, center) for b in X.to_delayed().ravel()]
     while len(parts) > 1:
         parts = [merge(*parts[i : i + _FAN_IN]) for i in range(0, len(parts), _FAN_IN)]
-    ((n_samples, _, G),) = dask.compute(parts[0])
+    ((n_samples, energy, _, G),) = dask.compute(parts[0])
     if n_samples == 0:
         raise ValueError("X has 0 samples; at least 1 is required.")
-    return _singular_from_gram(_NumpyBackend(), G, n_samples, n_features)
+    return _singular_from_gram(_NumpyBackend(), G, n_samples, n_features, energy)

@@ -69,7 +69,8 @@ def test_model_trained_on_another_device_loads_on_cpu(tuner, data, tmp_path):
     # holds CPU copies of every tensor, so loading needs no GPU.
     X, _ = data
     on_gpu = NMTuneClassifier(**{**tuner.get_params(), "device": "cuda"})
-    on_gpu.__dict__.update({k: v for k, v in vars(tuner).items() if k.endswith("_")})
+    fitted = {k: v for k, v in vars(tuner).items() if k not in tuner.get_params()}
+    on_gpu.__dict__.update(fitted)
     on_gpu.device_ = "cuda:0"
     loaded = _round_trip(on_gpu, tmp_path)
     assert loaded.device == "cuda"
