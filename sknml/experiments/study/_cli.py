@@ -126,7 +126,9 @@ def add_subcommand(subparsers) -> None:
         dest="noise_rates",
         type=noise_rate,
         nargs="+",
-        help="pre-training noise ratios (default: 0 0.05 0.1 0.2 0.3)",
+        help="pre-training noise ratios (default: "
+        + " ".join(f"{r:g}" for r in DEFAULT_SETTINGS["noise_rates"])
+        + ")",
     )
     parser.add_argument(
         "--seeds",
