@@ -16,9 +16,11 @@ import time
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sknml._demo import DOMAINS, default_cache_dir, load_embedded_domains
 
 from sknml import NMTuneClassifierCV
+from sknml.datasets._sentiment import DOMAINS
+from sknml.experiments._common import default_cache_dir
+from sknml.experiments.demo._data import load_embedded_domains
 
 TRAIN = "movie"
 

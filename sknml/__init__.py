@@ -6,6 +6,7 @@ spectral metrics of feature matrices, label-noise resamplers, encoders from raw
 inputs to features, and the data sets and studies that show the paper's findings.
 """
 
+from sknml._persistence import ALLOWED_TYPES, load_model, save_model
 from sknml._spectrum_probe import SpectrumProbe
 from sknml._tuner import NMTuneClassifier
 from sknml._tuner_cv import NMTuneClassifierCV
@@ -19,6 +20,7 @@ from sknml.noise import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALLOWED_TYPES",
     "FunctionEncoder",
     "NMTuneClassifier",
     "NMTuneClassifierCV",
@@ -29,4 +31,6 @@ __all__ = [
     "TorchEncoder",
     "TransitionMatrixLabelNoise",
     "__version__",
+    "load_model",
+    "save_model",
 ]

@@ -305,6 +305,12 @@ def spectrum(X, *, normalize=True, center="columns"):
             f"The 'center' parameter must be one of 'columns', 'rows' or None; got "
             f"{center!r}."
         )
+    # Imported here because sknml._dask builds on this module (dask itself is
+    # imported only when a dask array arrives).
+    from sknml._dask import dask_spectrum, is_dask_array
+
+    if is_dask_array(X):
+        return dask_spectrum(X, normalize, center)
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(
             "Sparse X is not supported: the spectrum of a sparse matrix is dense; "

@@ -12,6 +12,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sknml._dask import is_dask_array, validate_dask_data
 from sknml._spectrum import entropy, largest_ratio, spectrum
 
 
@@ -85,8 +86,11 @@ class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The matrix flowing through this pipeline step.
+        X : array-like or dask array of shape (n_samples, n_features)
+            The matrix flowing through this pipeline step. A dask array is reduced
+            block by block where its blocks live (on the workers of a
+            ``distributed`` cluster when a client is active), never brought whole to
+            this process.
         y : None
             Ignored; present for API consistency.
 
@@ -95,7 +99,10 @@ class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : SpectrumProbe
             The fitted probe.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if is_dask_array(X):
+            X = validate_dask_data(self, X, reset=True)
+        else:
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         self.singular_values_ = spectrum(
             X, normalize=self.normalize, center=self.center
         )
@@ -117,15 +124,18 @@ class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
             Input matrix.
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features)
-            The same values; float32 stays float32, other dtypes become float64.
+        X_out : ndarray or dask array of shape (n_samples, n_features)
+            The same values; float32 stays float32, other dtypes become float64. A
+            dask array is returned as it is, still lazy.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return validate_dask_data(self, X, reset=False)
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def __sklearn_tags__(self):

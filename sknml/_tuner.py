@@ -1,5 +1,6 @@
 """NMTuneClassifier: a scikit-learn classifier trained by skorch on frozen features."""
 
+import copy
 from functools import partial
 from numbers import Integral, Real
 
@@ -40,8 +41,8 @@ _PREDICT_CHUNK = 4096
 _STATS_CHUNK = 8192
 # early_stopping='auto' holds out a validation split from this many rows on.
 _AUTO_EARLY_STOPPING_MIN_ROWS = 500
-# standardize='auto' leaves rows alone when their norms agree to this (relative).
-_NORMALIZED_ROWS_RTOL = 0.01
+# standardize='auto' leaves rows alone when their norms are 1 to this tolerance.
+_UNIT_NORM_RTOL = 0.01
 
 
 def _forget_fit(estimator):
@@ -81,17 +82,15 @@ def _column_scaling(X):
     return mean, scale
 
 
-def _rows_are_normalized(X):
-    """Whether all rows of X share one L2 norm, to ``_NORMALIZED_ROWS_RTOL``."""
-    norms = np.concatenate(
-        [
-            np.linalg.norm(X[start : start + _STATS_CHUNK].astype(np.float64), axis=1)
-            for start in range(0, X.shape[0], _STATS_CHUNK)
-        ]
+def _rows_are_unit_norm(X):
+    """Whether every row of X has L2 norm 1, to ``_UNIT_NORM_RTOL``."""
+    return all(
+        np.all(
+            np.abs(np.linalg.norm(X[start : start + _STATS_CHUNK], axis=1) - 1)
+            <= _UNIT_NORM_RTOL
+        )
+        for start in range(0, X.shape[0], _STATS_CHUNK)
     )
-    median = np.median(norms)
-    spread = np.abs(norms - median).max()
-    return bool(median > 0 and spread <= _NORMALIZED_ROWS_RTOL * median)
 
 
 class NMTuneClassifier(
@@ -148,11 +147,10 @@ class NMTuneClassifier(
         term is then constant).
     standardize : bool or 'auto', default='auto'
         Standardize each input feature with statistics of the training set, stored
-        in the network. 'auto' standardizes unless the training rows are already
-        L2-normalized (all row norms within 1% of their median), the output of
-        embedding models such as sentence encoders or CLIP: standardizing such
-        rows scales their many weak directions up to the strong ones, and the
-        linear probe then trails
+        in the network. 'auto' standardizes unless every training row has unit L2
+        norm (within 1%), as the output of embedding models (sentence encoders,
+        CLIP, embedding APIs) has: standardizing such rows scales their many weak
+        directions up to the strong ones, and the linear probe then trails
         :class:`~sklearn.linear_model.LogisticRegression` by 1-8 points, while
         raw CNN activations need it (measured in the user guide). The choice made
         is stored in ``standardize_``.
@@ -352,7 +350,7 @@ class NMTuneClassifier(
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
 
         self.standardize_ = (
-            not _rows_are_normalized(X)
+            not _rows_are_unit_norm(X)
             if self.standardize == "auto"
             else self.standardize
         )
@@ -488,19 +486,25 @@ class NMTuneClassifier(
         )
 
     def _forward(self, X, output):
-        """Network output ``output`` (0: logits, 1: z) for X, chunk by chunk."""
+        """Network output ``output`` (0: logits, 1: z) for X, chunk by chunk.
+
+        Inference runs in float64 on a copy of the network: float32 matrix
+        products round differently with the number of rows, which would make a
+        row's prediction depend on the rows predicted with it.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float32, np.float64), reset=False)
         _check_float32_range(X)
+        module = copy.deepcopy(self.net_.module_).to(torch.float64).eval()
         result = None
-        for start in range(0, X.shape[0], _PREDICT_CHUNK):
-            chunk = as_float32_tensor(
-                self._as_float32(X[start : start + _PREDICT_CHUNK])
-            )
-            values = self.net_.evaluation_step((chunk, None))[output].cpu().numpy()
-            if result is None:
-                result = np.empty((X.shape[0], values.shape[1]), dtype=values.dtype)
-            result[start : start + len(values)] = values
+        with torch.no_grad():
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                chunk = self._as_float32(X[start : start + _PREDICT_CHUNK])
+                chunk = torch.from_numpy(chunk).to(self.device_, torch.float64)
+                values = module(chunk)[output].cpu().numpy()
+                if result is None:
+                    result = np.empty((X.shape[0], values.shape[1]))
+                result[start : start + len(values)] = values
         return result
 
     def decision_function(self, X):
@@ -517,7 +521,7 @@ class NMTuneClassifier(
             Logits; for two classes, the logit difference of the second class
             over the first (positive means ``classes_[1]``).
         """
-        logits = self._forward(X, 0).astype(np.float64)
+        logits = self._forward(X, 0)
         if len(self.classes_) == 2:
             return logits[:, 1] - logits[:, 0]
         return logits
@@ -535,7 +539,7 @@ class NMTuneClassifier(
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        logits = torch.from_numpy(self._forward(X, 0).astype(np.float64))
+        logits = torch.from_numpy(self._forward(X, 0))
         return torch.log_softmax(logits, dim=1).numpy()
 
     def predict_proba(self, X):
@@ -584,7 +588,7 @@ class NMTuneClassifier(
         Z : ndarray of shape (n_samples, n_features), float32
             Tuned features.
         """
-        return self._forward(X, 1)
+        return self._forward(X, 1).astype(np.float32)
 
     def fit_transform(self, X, y, **fit_params):
         """Fit, then return the tuned features of the training data.

@@ -42,12 +42,15 @@ def singular_values(
 
     Parameters
     ----------
-    X : array-like, torch.Tensor or iterable of row chunks
+    X : array-like, torch.Tensor, dask array or iterable of row chunks
         The feature matrix, shape (n_samples, n_features). NumPy arrays and
         ``np.memmap`` are read in chunks without a full copy (float32 stays float32;
         each chunk is promoted to float64). A torch tensor (CPU or CUDA) is computed on
         its own device. Any other iterable (a generator, a list of 2-D arrays) is
-        consumed once as a stream of row chunks with the same number of columns.
+        consumed once as a stream of row chunks with the same number of columns. A
+        dask array is reduced block by block where its blocks live (on the workers
+        when a ``distributed`` client is active) into one D x D Gram matrix; see
+        ``docs/scaling.md``.
     normalize : bool, default=True
         L2-normalize every row first, as the paper does. All-zero rows have no
         direction and stay all-zero (no division by zero).
@@ -106,7 +109,7 @@ def singular_value_entropy(
 
     Parameters
     ----------
-    X : array-like, torch.Tensor or iterable of row chunks
+    X : array-like, torch.Tensor, dask array or iterable of row chunks
         The feature matrix, shape (n_samples, n_features); see
         :func:`singular_values`.
     normalize : bool, default=True
@@ -156,7 +159,7 @@ def largest_singular_value_ratio(
 
     Parameters
     ----------
-    X : array-like, torch.Tensor or iterable of row chunks
+    X : array-like, torch.Tensor, dask array or iterable of row chunks
         The feature matrix, shape (n_samples, n_features); see
         :func:`singular_values`.
     normalize : bool, default=True

@@ -241,13 +241,13 @@ def test_one_class_is_a_clear_error(digits):
 
 
 def test_a_candidate_that_fails_scores_nan_or_raises(digits):
-    # svd_top_k=100 exceeds the 64 features: that candidate cannot fit.
-    grid = [{"n_layers": [0], "max_epochs": [5]}, {"svd_top_k": [100]}]
-    with pytest.warns(FitFailedWarning, match="svd_top_k"):
+    # One-row batches cannot train BatchNorm: that candidate cannot fit.
+    grid = [{"n_layers": [0], "max_epochs": [5]}, {"batch_size": [1]}]
+    with pytest.warns(FitFailedWarning, match="BatchNorm1d"):
         clf = NMTuneClassifierCV(grid, random_state=0).fit(*digits)
     assert np.isnan(clf.cv_results_["mean_test_score"][1])
     assert clf.best_index_ == 0
-    with pytest.raises(ValueError, match="svd_top_k"):
+    with pytest.raises(ValueError, match="BatchNorm1d"):
         NMTuneClassifierCV(grid, error_score="raise").fit(*digits)
 
 

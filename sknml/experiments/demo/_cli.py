@@ -35,7 +35,8 @@ def _add_common(parser, default_out):
         "--max-epochs",
         type=positive_int,
         default=None,
-        help="training epochs of LP, MLP and NMTune (the paper's 30)",
+        help="fixed training epochs of LP, MLP and NMTune (default: their own "
+        "early-stopped budget)",
     )
     parser.add_argument(
         "--noise",
@@ -80,7 +81,7 @@ def _settings(args):
     return {
         "out": args.out,
         "seeds": list(range(seeds)),
-        "max_epochs": args.max_epochs or (_QUICK_EPOCHS if quick else 30),
+        "max_epochs": args.max_epochs or (_QUICK_EPOCHS if quick else None),
         "noise": args.noise,
         "cache": cache,
         "device": args.device,

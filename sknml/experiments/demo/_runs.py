@@ -7,22 +7,35 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from sknml import NMTuneClassifierCV
 from sknml._runtime import progress_bar, torch_threads
+from sknml._tuner_cv import DEFAULT_PARAM_GRID
 from sknml.datasets._sentiment import DOMAINS
 from sknml.experiments._common import make_tuner
 
-METHODS = ("LogReg", "LP", "MLP", "NMTune")
+METHODS = ("LogReg", "LP", "MLP", "NMTune", "NMTuneCV")
 
 
 def _make_method(name, *, seed, max_epochs, device):
-    """A fresh estimator of one compared method (the paper's defaults)."""
+    """A fresh estimator of one compared method, with the package's defaults.
+
+    ``max_epochs=None`` keeps each network's own budget (early stopping); an
+    integer fixes it, for the candidates of ``NMTuneCV``
+    (:class:`~sknml.NMTuneClassifierCV`) too.
+    """
     if name == "LogReg":
         return LogisticRegression(max_iter=2000)
+    budget = {} if max_epochs is None else {"max_epochs": max_epochs}
+    if name == "NMTuneCV":
+        grid = None
+        if budget:
+            grid = [
+                {**params, "max_epochs": [max_epochs]} for params in DEFAULT_PARAM_GRID
+            ]
+        return NMTuneClassifierCV(grid, device=device, random_state=seed, n_jobs=1)
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; choose among {METHODS}")
-    return make_tuner(
-        name.lower(), max_epochs=max_epochs, device=device, random_state=seed
-    )
+    return make_tuner(name.lower(), device=device, random_state=seed, **budget)
 
 
 def _with_noise(estimator, noise, seed):
@@ -44,7 +57,7 @@ def _with_noise(estimator, noise, seed):
 def _features_of(fitted, X):
     """The feature matrix a method classifies: ``z`` for NMTune models, else X."""
     clf = fitted[-1] if hasattr(fitted, "steps") else fitted
-    return clf.transform(X) if hasattr(clf, "net_") else X
+    return clf.transform(X) if hasattr(clf, "transform") else X
 
 
 def _spectral(F):
@@ -107,7 +120,7 @@ def evaluate(
     seeds=(0, 1, 2),
     noise=0.0,
     test_size=0.2,
-    max_epochs=30,
+    max_epochs=None,
     device="auto",
     n_jobs=None,
     progress=True,
@@ -126,7 +139,7 @@ def evaluate(
     in_order = [(d, seed, m) for d in train_domains for seed in seeds for m in methods]
     # Largest training sets and networks first, so that parallel fits end together.
     sizes = {d: int(np.sum(domain == d)) for d in train_domains}
-    cost = {"NMTune": 3, "MLP": 2, "LP": 1}
+    cost = {"NMTuneCV": 4, "NMTune": 3, "MLP": 2, "LP": 1}
     jobs = sorted(in_order, key=lambda job: (-sizes[job[0]], -cost.get(job[2], 0)))
     n_jobs = max(1, min(n_jobs or cpu_count(), len(jobs)))
     results = Parallel(n_jobs=n_jobs, return_as="generator")(

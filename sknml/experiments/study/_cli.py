@@ -126,7 +126,9 @@ def add_subcommand(subparsers) -> None:
         dest="noise_rates",
         type=noise_rate,
         nargs="+",
-        help="pre-training noise ratios (default: 0 0.05 0.1 0.2 0.3)",
+        help="pre-training noise ratios (default: "
+        + " ".join(f"{r:g}" for r in DEFAULT_SETTINGS["noise_rates"])
+        + ")",
     )
     parser.add_argument(
         "--seeds",
@@ -150,7 +152,7 @@ def add_subcommand(subparsers) -> None:
         "--max-epochs",
         dest="max_epochs",
         type=positive_int,
-        help="epochs of each tuner",
+        help="fixed epochs of each tuner (default: its early-stopped budget)",
     )
     parser.add_argument(
         "--device",

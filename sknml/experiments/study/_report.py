@@ -8,7 +8,7 @@ import numpy as np
 from sknml.experiments.study._claims import rate_key, series
 from sknml.experiments.study._runs import METHODS
 
-METHOD_LABELS = {"lp": "LP", "mlp": "MLP", "nmtune": "NMTune"}
+METHOD_LABELS = {"logreg": "LogReg", "lp": "LP", "mlp": "MLP", "nmtune": "NMTune"}
 
 
 def _plot_accuracy_vs_noise(result, path):
@@ -113,13 +113,15 @@ def _plot_tuning(result, path):
         )
         ax.grid(axis="y", alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle("Figure 5 analog: LP vs. MLP vs. NMTune on the frozen features")
+    fig.suptitle("Figure 5 analog: the probes on the frozen features")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
 
 _TABLE_COLUMNS = [
     ("pretrain_acc", "pre-train acc", 100),
+    ("logreg_id", "LogReg ID", 100),
+    ("logreg_ood", "LogReg OOD", 100),
     ("lp_id", "LP ID", 100),
     ("lp_ood", "LP OOD", 100),
     ("id_sve", "SVE (ID)", 1),
@@ -129,6 +131,12 @@ _TABLE_COLUMNS = [
     ("nmtune_id", "NMTune ID", 100),
     ("nmtune_ood", "NMTune OOD", 100),
 ]
+
+
+def _budget(max_epochs):
+    if max_epochs is None:
+        return "with their default early stopping"
+    return f"{max_epochs} epochs"
 
 
 def markdown_table(result):
@@ -209,9 +217,10 @@ def write_report(
 
 Small CNN pre-trained on {settings["n_pretrain"]} Fashion-MNIST images for \
 {settings["pretrain_epochs"]} epochs with symmetric label noise; frozen features; \
-seeds {settings["seeds"]}; tuners trained {settings["max_epochs"]} epochs on \
-{settings["device"]}. ID: {settings["n_probe"]} held-out Fashion-MNIST training images \
--> {settings["n_id_test"]} test images. OOD: MNIST-5k and aligned scikit-learn \
+seeds {settings["seeds"]}; tuners trained \
+{_budget(settings["max_epochs"])} on {settings["device"]}; LogReg is scikit-learn's \
+`LogisticRegression()`. ID: {settings["n_probe"]} held-out Fashion-MNIST training \
+images -> {settings["n_id_test"]} test images. OOD: MNIST-5k and aligned scikit-learn \
 digits, each split in half (fit / score), mean of the two. Mean ± standard deviation \
 over seeds; accuracies in %.
 

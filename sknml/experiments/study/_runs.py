@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from sknml._device import resolve_device
@@ -19,14 +20,14 @@ from sknml.experiments.study._data import load_study_data
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
 
 DEFAULT_SETTINGS = {
-    "noise_rates": [0.0, 0.05, 0.1, 0.2, 0.3],
+    "noise_rates": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
     "seeds": [0, 1, 2],
     "n_pretrain": 20000,
     "pretrain_epochs": 3,
     "n_probe": 5000,
     "n_id_test": 10000,
     "n_ood": None,
-    "max_epochs": 30,
+    "max_epochs": None,
 }
 
 # Every code path, on real data, in seconds: what the tests and CI run.
@@ -41,7 +42,16 @@ QUICK_SETTINGS = {
     "max_epochs": 5,
 }
 
-METHODS = ("lp", "mlp", "nmtune")
+# LogisticRegression() is the classical probe, beside the package's three.
+METHODS = ("logreg", "lp", "mlp", "nmtune")
+
+
+def _probe(method, *, max_epochs, device, random_state):
+    """A fresh probe; ``max_epochs=None`` keeps the estimator's own budget."""
+    if method == "logreg":
+        return LogisticRegression(max_iter=2000)
+    budget = {} if max_epochs is None else {"max_epochs": max_epochs}
+    return make_tuner(method, device=str(device), random_state=random_state, **budget)
 
 
 def _evaluate_backbone(backbone, data, *, max_epochs, device, random_state):
@@ -69,11 +79,8 @@ def _evaluate_backbone(backbone, data, *, max_epochs, device, random_state):
     }
     for method in METHODS:
         for task, (X_fit, y_fit, X_test, y_test) in features.items():
-            clf = make_tuner(
-                method,
-                max_epochs=max_epochs,
-                device=str(device),
-                random_state=random_state,
+            clf = _probe(
+                method, max_epochs=max_epochs, device=device, random_state=random_state
             )
             metrics[f"{method}_{task}"] = float(
                 clf.fit(X_fit, y_fit).score(X_test, y_test)
@@ -108,7 +115,7 @@ def _pretrain_accuracy(backbone, images, target, device):
         "n_probe": [Interval(Integral, 20, None, closed="left")],
         "n_id_test": [Interval(Integral, 20, None, closed="left")],
         "n_ood": [Interval(Integral, 20, None, closed="left"), None],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
         "cache_dir": [str, Path, None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
@@ -125,7 +132,7 @@ def run_study(
     n_probe: int = DEFAULT_SETTINGS["n_probe"],
     n_id_test: int = DEFAULT_SETTINGS["n_id_test"],
     n_ood: int | None = DEFAULT_SETTINGS["n_ood"],
-    max_epochs: int = DEFAULT_SETTINGS["max_epochs"],
+    max_epochs: int | None = DEFAULT_SETTINGS["max_epochs"],
     device: str | torch.device = "auto",
     cache_dir: str | Path | None = None,
     n_threads: int | None = None,
@@ -166,8 +173,9 @@ def run_study(
     n_ood : int, default=None
         Cap on the images of each OOD source (stratified subset); None keeps all
         5,000 MNIST and 1,797 digits.
-    max_epochs : int, default=30
-        Epochs of each tuner (the paper's 30).
+    max_epochs : int, default=None
+        Fixed epochs of each NMTuneClassifier probe; None keeps the estimator's
+        own budget (early stopping on a validation split).
     device : {'auto', 'cpu', 'cuda'} or torch.device, default='auto'
         Where to pre-train, extract and tune; ``'auto'`` uses CUDA when available.
     cache_dir : str or Path, default=None
