@@ -15,6 +15,7 @@ from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from sknml._spectrum import (
     _check_ndim,
+    _check_not_empty,
     _check_numpy_dtype,
     _GramAccumulator,
     _NumpyBackend,
@@ -91,12 +92,7 @@ def dask_spectrum(X, normalize, center):
     import dask
 
     X = _check_dask_array(X)
-    n_rows, n_features = X.shape
-    if n_features == 0 or n_rows == 0:
-        raise ValueError(
-            f"X is empty (shape {X.shape}); at least 1 sample and 1 feature are "
-            "required."
-        )
+    n_rows, n_features = _check_not_empty(X.shape)
     if n_rows < n_features:
         # A wide matrix is smaller than its D x D Gram: bring it over as NumPy does.
         A = np.asarray(X.compute())

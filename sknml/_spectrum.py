@@ -130,6 +130,17 @@ def _check_torch_dtype(dtype, what):
         )
 
 
+def _check_not_empty(shape):
+    """``shape`` as a tuple; a ValueError if it has no sample or no feature."""
+    shape = tuple(shape)
+    if 0 in shape:
+        raise ValueError(
+            f"X is empty (shape {shape}); at least 1 sample and 1 feature are "
+            "required."
+        )
+    return shape
+
+
 def _check_ndim(shape, what):
     if len(shape) != 2:
         hint = (
@@ -319,12 +330,7 @@ def spectrum(X, *, normalize=True, center="columns"):
     if _is_chunk_iterable(X):
         return _streamed_spectrum(X, normalize, center)
     A, backend = _as_matrix(X)
-    n_samples, n_features = A.shape
-    if n_samples == 0 or n_features == 0:
-        raise ValueError(
-            f"X is empty (shape {tuple(A.shape)}); at least 1 sample and 1 feature "
-            "are required."
-        )
+    n_samples, n_features = _check_not_empty(A.shape)
     if n_samples < n_features:
         return _small_side_spectrum(A, backend, normalize, center)
     acc = _GramAccumulator(backend, normalize, center)
