@@ -1,14 +1,19 @@
 """Choose NMTuneClassifier's defaults by cross-validation on training data only.
 
 Every candidate configuration is scored by stratified 3-fold cross-validation
-inside the *training split* of each selection task; no test split, and no other
-domain, takes part. The selection tasks are
+inside the *training split* of each selection task; no test split takes part.
+The selection tasks are
 
 - the four MiniLM sentiment domains (the 80% training split of seed 0, the split
   ``sknml benchmark`` trains on with seed 0);
 - the frozen features of the study's Fashion-MNIST CNN backbones pre-trained with
   0% and 30% label noise (seed 0), on the three downstream tasks the study fits
   probes on (Fashion-MNIST, MNIST-5k, aligned digits; their fit halves only).
+
+On the sentiment domains, each fold's model is also scored on the *training
+splits* of the other three domains: a proxy for out-of-domain accuracy that
+touches no test split ("transfer" in the table; the mean over target domains,
+and the worst train -> target pair, averaged over folds).
 
 Prints one markdown table (mean CV accuracy per task, and the mean per family)
 and writes the raw scores to ``--out`` (JSON). Needs the ``demo`` extra and the
@@ -31,7 +36,14 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sknml import NMTuneClassifier
 from sknml._runtime import torch_threads
 
-_PAPER = {"lambda_mse": 0.01, "lambda_cov": 0.01, "lambda_svd": 0.01, "svd_top_k": 1}
+_PAPER = {
+    "lambda_mse": 0.01,
+    "lambda_cov": 0.01,
+    "lambda_svd": 0.01,
+    "svd_top_k": 1,
+    "hidden_ratio": 1.0,
+    "residual": False,
+}
 _REFERENCE_CODE = {
     "lambda_mse": 1.0,
     "lambda_cov": 0.04,
@@ -44,49 +56,68 @@ _PLAIN_MLP = {"lambda_mse": 0.0, "lambda_cov": 0.0, "lambda_svd": 0.0}
 _STOP = {"early_stopping": True, "max_epochs": 100}
 _FIXED = {"early_stopping": False, "max_epochs": 30}
 
+
+def _then(**params):
+    """A network as rounds one and two ran it: residual branch started at 1, and
+    the learning rate of the time (1e-3) unless the candidate sets one."""
+    return NMTuneClassifier(**{"residual_init": 1.0, "lr": 1e-3, **params})
+
+
 CANDIDATES = {
     "LogisticRegression()": LogisticRegression(max_iter=2000),
     "LP, std, 30 ep": NMTuneClassifier(n_layers=0, standardize=True, **_FIXED),
     "LP, std, ES": NMTuneClassifier(n_layers=0, standardize=True, **_STOP),
     "LP, raw, ES": NMTuneClassifier(n_layers=0, standardize=False, **_STOP),
-    "MLP, std, ES": NMTuneClassifier(standardize=True, **_PLAIN_MLP, **_STOP),
-    "MLP, raw, ES": NMTuneClassifier(standardize=False, **_PLAIN_MLP, **_STOP),
-    "NMTune paper, std, 30 ep": NMTuneClassifier(standardize=True, **_PAPER, **_FIXED),
-    "NMTune paper, std, ES": NMTuneClassifier(standardize=True, **_PAPER, **_STOP),
-    "NMTune paper, raw, ES": NMTuneClassifier(standardize=False, **_PAPER, **_STOP),
-    "NMTune ref. code, std, ES": NMTuneClassifier(
-        standardize=True, **_REFERENCE_CODE, **_STOP
-    ),
-    "NMTune ref. code, raw, ES": NMTuneClassifier(
-        standardize=False, **_REFERENCE_CODE, **_STOP
-    ),
+    "MLP, std, ES": _then(standardize=True, **_PLAIN_MLP, **_STOP),
+    "MLP, raw, ES": _then(standardize=False, **_PLAIN_MLP, **_STOP),
+    "NMTune paper, std, 30 ep": _then(standardize=True, **_PAPER, **_FIXED),
+    "NMTune paper, std, ES": _then(standardize=True, **_PAPER, **_STOP),
+    "NMTune paper, raw, ES": _then(standardize=False, **_PAPER, **_STOP),
+    "NMTune ref. code, std, ES": _then(standardize=True, **_REFERENCE_CODE, **_STOP),
+    "NMTune ref. code, raw, ES": _then(standardize=False, **_REFERENCE_CODE, **_STOP),
     # Second round: slower learning rates, smaller batches, more patience.
-    "MLP, std, ES, lr 3e-4": NMTuneClassifier(
-        standardize=True, lr=3e-4, **_PLAIN_MLP, **_STOP
-    ),
-    "NMTune paper, std, ES, lr 3e-4": NMTuneClassifier(
+    "MLP, std, ES, lr 3e-4": _then(standardize=True, lr=3e-4, **_PLAIN_MLP, **_STOP),
+    "NMTune paper, std, ES, lr 3e-4": _then(
         standardize=True, lr=3e-4, **_PAPER, **_STOP
     ),
-    "NMTune ref. code, std, ES, lr 3e-4": NMTuneClassifier(
+    "NMTune ref. code, std, ES, lr 3e-4": _then(
         standardize=True, lr=3e-4, **_REFERENCE_CODE, **_STOP
     ),
-    "NMTune ref. code, raw, ES, lr 3e-4": NMTuneClassifier(
+    "NMTune ref. code, raw, ES, lr 3e-4": _then(
         standardize=False, lr=3e-4, **_REFERENCE_CODE, **_STOP
     ),
-    "NMTune ref. code, std, ES, lr 1e-4, patience 10": NMTuneClassifier(
+    "NMTune ref. code, std, ES, lr 1e-4, patience 10": _then(
         standardize=True, lr=1e-4, n_iter_no_change=10, **_REFERENCE_CODE, **_STOP
     ),
-    "NMTune ref. code, raw, ES, batch 64": NMTuneClassifier(
+    "NMTune ref. code, raw, ES, batch 64": _then(
         standardize=False, batch_size=64, **_REFERENCE_CODE, **_STOP
     ),
-    "NMTune ref. code, std, ES, weight decay 0.1": NMTuneClassifier(
+    "NMTune ref. code, std, ES, weight decay 0.1": _then(
         standardize=True, weight_decay=0.1, **_REFERENCE_CODE, **_STOP
     ),
+    # Third round: the residual branch started at zero (ReZero), and the transfer
+    # proxy. "auto" standardization: raw on the sentiment embeddings, std on CNN.
+    "NMTune ref. code, auto, ES, residual_init 1": _then(**_REFERENCE_CODE, **_STOP),
+    "NMTune ref. code, auto, ES, residual_init 0": NMTuneClassifier(
+        residual_init=0.0, lr=1e-3, **_REFERENCE_CODE, **_STOP
+    ),
+    "NMTune ref. code, auto, ES, residual_init 0, lr 3e-4": NMTuneClassifier(
+        residual_init=0.0, lr=3e-4, **_REFERENCE_CODE, **_STOP
+    ),
+    "MLP, auto, ES, residual_init 0, lr 3e-4": NMTuneClassifier(
+        residual_init=0.0, lr=3e-4, **_PLAIN_MLP, **_STOP
+    ),
+    # The defaults this chose: residual_init 0; lr 3e-4 on unit-norm rows, else 1e-3.
+    "NMTuneClassifier() (the defaults)": NMTuneClassifier(),
 }
 
 
 def sentiment_tasks():
-    """The training split (80%, seed 0) of each MiniLM sentiment domain."""
+    """The training split (80%, seed 0) of each MiniLM sentiment domain.
+
+    Returns ``tasks`` (``{name: (X, y)}``) and ``transfer`` (``{name: {other
+    name: (X, y)}}``, the other domains' training splits).
+    """
     from sknml.datasets._sentiment import DOMAINS
     from sknml.experiments._common import default_cache_dir
     from sknml.experiments.demo._data import load_embedded_domains
@@ -102,7 +133,11 @@ def sentiment_tasks():
             rows, test_size=0.2, stratify=y[rows], random_state=0
         )
         tasks[f"sentiment/{name}"] = (X[train], y[train])
-    return tasks
+    transfer = {
+        task: {other: data for other, data in tasks.items() if other != task}
+        for task in tasks
+    }
+    return tasks, transfer
 
 
 def image_tasks(noise_rates=(0.0, 0.3)):
@@ -136,13 +171,16 @@ def image_tasks(noise_rates=(0.0, 0.3)):
     return tasks
 
 
-def _cv_score(candidate, X, y, train, test, seed):
+def _cv_score(candidate, X, y, train, test, seed, transfer):
+    """The fold's validation accuracy and its accuracy on each ``transfer`` set."""
     estimator = clone(candidate)
     if isinstance(estimator, NMTuneClassifier):
         estimator.set_params(random_state=seed, device="cpu")
     with torch_threads(1):
         estimator.fit(X[train], y[train])
-        return float(estimator.score(X[test], y[test]))
+        return float(estimator.score(X[test], y[test])), {
+            other: float(estimator.score(*data)) for other, data in transfer.items()
+        }
 
 
 def main(argv=None):
@@ -161,10 +199,9 @@ def main(argv=None):
         for name, est in CANDIDATES.items()
         if not args.only or name in args.only
     }
-    tasks = {
-        **(sentiment_tasks() if args.family != "cnn" else {}),
-        **(image_tasks() if args.family != "sentiment" else {}),
-    }
+    tasks, transfer = sentiment_tasks() if args.family != "cnn" else ({}, {})
+    if args.family != "sentiment":
+        tasks.update(image_tasks())
     jobs = []
     for task, (X, y) in tasks.items():
         folds = StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y)
@@ -173,19 +210,31 @@ def main(argv=None):
                 jobs.append((task, name, fold, train, test))
     start = time.perf_counter()
     scores = Parallel(n_jobs=args.n_jobs, verbose=5)(
-        delayed(_cv_score)(candidates[name], *tasks[task], train, test, fold)
+        delayed(_cv_score)(
+            candidates[name], *tasks[task], train, test, fold, transfer.get(task, {})
+        )
         for task, name, fold, train, test in jobs
     )
     seconds = time.perf_counter() - start
-    table = {}
-    for (task, name, _, _, _), score in zip(jobs, scores, strict=True):
+    table, transfers = {}, {}
+    for (task, name, _, _, _), (score, moved) in zip(jobs, scores, strict=True):
         table.setdefault(name, {}).setdefault(task, []).append(score)
+        for other, value in moved.items():
+            transfers.setdefault(name, {}).setdefault(f"{task} -> {other}", []).append(
+                value
+            )
     means = {
         name: {task: float(np.mean(v)) for task, v in row.items()}
         for name, row in table.items()
     }
+    pairs = {
+        name: {pair: float(np.mean(v)) for pair, v in row.items()}
+        for name, row in transfers.items()
+    }
     with open(args.out, "w") as f:
-        json.dump({"scores": table, "seconds": seconds}, f, indent=1)
+        json.dump(
+            {"scores": table, "transfer": transfers, "seconds": seconds}, f, indent=1
+        )
 
     families = {
         family: prefix
@@ -193,7 +242,8 @@ def main(argv=None):
         if any(task.startswith(prefix) for task in tasks)
     }
     task_names = list(tasks)
-    header = ["candidate", *families, *task_names]
+    proxy = ["transfer", "worst pair"] if transfers else []
+    header = ["candidate", *families, *proxy, *task_names]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" + "---:|" * (len(header) - 1))
     for name, row in means.items():
@@ -201,7 +251,9 @@ def main(argv=None):
             np.mean([v for t, v in row.items() if t.startswith(prefix)])
             for prefix in families.values()
         ]
-        cells = [f"{v:.4f}" for v in family_means] + [
+        moved = list(pairs.get(name, {}).values())
+        proxy_cells = [np.mean(moved), min(moved)] if proxy else []
+        cells = [f"{v:.4f}" for v in family_means + proxy_cells] + [
             f"{row[t]:.4f}" for t in task_names
         ]
         print(f"| {name} | " + " | ".join(cells) + " |")

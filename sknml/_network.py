@@ -67,8 +67,9 @@ class NMTuneNetwork(nn.Module):
     batch_norm : bool
         Whether hidden layers of ``g`` are followed by ``BatchNorm1d``.
     residual : bool
-        If True, ``z = s * g(x) + x`` with a learnable per-feature scale ``s``
-        initialized to one.
+        If True, ``z = s * g(x) + x`` with a learnable per-feature scale ``s``.
+    residual_init : float
+        Initial value of every entry of ``s``.
     """
 
     def __init__(
@@ -81,6 +82,7 @@ class NMTuneNetwork(nn.Module):
         activation,
         batch_norm,
         residual,
+        residual_init,
     ):
         super().__init__()
         n_features = len(mean)
@@ -91,7 +93,9 @@ class NMTuneNetwork(nn.Module):
             else None
         )
         self.residual_scale = (
-            nn.Parameter(torch.ones(n_features)) if residual and n_layers else None
+            nn.Parameter(torch.full((n_features,), float(residual_init)))
+            if residual and n_layers
+            else None
         )
         self.head = nn.Linear(n_features, n_classes)
 

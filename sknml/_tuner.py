@@ -133,7 +133,16 @@ class NMTuneClassifier(
     batch_norm : bool, default=True
         Follow each hidden layer of ``g`` by ``BatchNorm1d``.
     residual : bool, default=True
-        ``z = s * g(x) + x`` with a learnable per-feature scale ``s`` (init 1).
+        ``z = s * g(x) + x`` with a learnable per-feature scale ``s``.
+    residual_init : float or 'auto', default='auto'
+        Initial value of every entry of ``s``. 0 (ReZero, Bachlechner et al.,
+        2021) starts training from the linear probe on the frozen features and
+        lets ``g`` enter only as far as it lowers the loss; 1 is the reference
+        code's start. 'auto' is 0 when every training row has unit L2 norm
+        (embedding-model output, the test of ``standardize='auto'``) and 1
+        otherwise, as cross-validation chose (user guide). The value used is
+        stored in ``residual_init_``. Ignored without ``residual`` or with
+        ``n_layers=0``.
     lambda_mse : float, default=1.0
         Weight of the consistency term.
     lambda_cov : float, default=0.04
@@ -160,8 +169,11 @@ class NMTuneClassifier(
     batch_size : int, default=256
         Rows per mini-batch. A final batch of one row joins the previous batch.
     lr : float or 'auto', default='auto'
-        AdamW learning rate; 'auto' is 1e-2 for the linear probe and 1e-3 with an
-        MLP (the reference recipes).
+        AdamW learning rate. 'auto' is 1e-2 for the linear probe; with an MLP it
+        is 3e-4 when every training row has unit L2 norm (embedding-model output,
+        the test of ``standardize='auto'``) and 1e-3 otherwise (the reference
+        recipe), as cross-validation chose on sentence embeddings and CNN
+        activations (user guide). The value used is stored in ``lr_``.
     weight_decay : float or 'auto', default='auto'
         AdamW weight decay; 'auto' is 0 for the linear probe and 1e-4 with an MLP.
     early_stopping : bool or 'auto', default='auto'
@@ -209,6 +221,10 @@ class NMTuneClassifier(
     early_stopping_ : bool
         Whether training stopped early on a validation split (``early_stopping``
         resolved).
+    lr_ : float
+        Learning rate used (``lr`` resolved).
+    residual_init_ : float
+        Start of the residual scale ``s`` (``residual_init`` resolved).
     device_ : str
         Device the network lives on.
 
@@ -247,6 +263,7 @@ class NMTuneClassifier(
         "activation": [StrOptions({"relu", "gelu", "tanh"}), None],
         "batch_norm": ["boolean"],
         "residual": ["boolean"],
+        "residual_init": [Real, StrOptions({"auto"})],
         "lambda_mse": [Interval(Real, 0, None, closed="left")],
         "lambda_cov": [Interval(Real, 0, None, closed="left")],
         "lambda_svd": [Interval(Real, 0, None, closed="left")],
@@ -273,6 +290,7 @@ class NMTuneClassifier(
         activation: str | None = "relu",
         batch_norm: bool = True,
         residual: bool = True,
+        residual_init: float | str = "auto",
         lambda_mse: float = 1.0,
         lambda_cov: float = 0.04,
         lambda_svd: float = 0.001,
@@ -295,6 +313,7 @@ class NMTuneClassifier(
         self.activation = activation
         self.batch_norm = batch_norm
         self.residual = residual
+        self.residual_init = residual_init
         self.lambda_mse = lambda_mse
         self.lambda_cov = lambda_cov
         self.lambda_svd = lambda_svd
@@ -349,10 +368,19 @@ class NMTuneClassifier(
         self.device_ = str(resolve_device(self.device))
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
 
+        unit_norm = "auto" in (
+            self.standardize,
+            self.lr,
+            self.residual_init,
+        ) and _rows_are_unit_norm(X)
         self.standardize_ = (
-            not _rows_are_unit_norm(X)
-            if self.standardize == "auto"
-            else self.standardize
+            not unit_norm if self.standardize == "auto" else self.standardize
+        )
+        self.lr_ = self._resolve_lr(unit_norm)
+        self.residual_init_ = (
+            float(not unit_norm)
+            if self.residual_init == "auto"
+            else float(self.residual_init)
         )
         # Float64 input is centered in float64 before the cast to float32: an
         # offset of 1e8 would otherwise round a signal of size 1 away.
@@ -409,11 +437,17 @@ class NMTuneClassifier(
                 "batch_size >= 2 and more training samples, or batch_norm=False."
             )
 
+    def _resolve_lr(self, unit_norm):
+        """``lr``, with 'auto' resolved for this network and these rows."""
+        if self.lr != "auto":
+            return float(self.lr)
+        if self.n_layers == 0:
+            return 1e-2
+        return 3e-4 if unit_norm else 1e-3
 
     def _build_net(self, X, n_train, seed):
         """The skorch net for this fit, uninitialized."""
         linear_probe = self.n_layers == 0
-        lr = (1e-2 if linear_probe else 1e-3) if self.lr == "auto" else self.lr
         weight_decay = self.weight_decay
         if weight_decay == "auto":
             weight_decay = 0.0 if linear_probe else 1e-4
@@ -455,13 +489,14 @@ class NMTuneClassifier(
             module__activation=self.activation,
             module__batch_norm=self.batch_norm,
             module__residual=self.residual,
+            module__residual_init=self.residual_init_,
             criterion=NMTuneLoss,
             criterion__lambda_mse=self.lambda_mse,
             criterion__lambda_cov=self.lambda_cov,
             criterion__lambda_svd=self.lambda_svd,
             criterion__svd_top_k=self.svd_top_k,
             optimizer=torch.optim.AdamW,
-            lr=lr,
+            lr=self.lr_,
             optimizer__weight_decay=weight_decay,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -500,7 +535,8 @@ class NMTuneClassifier(
         with torch.no_grad():
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = self._as_float32(X[start : start + _PREDICT_CHUNK])
-                chunk = torch.from_numpy(chunk).to(self.device_, torch.float64)
+                # A copy: read-only input (a memmap) would make from_numpy warn.
+                chunk = torch.tensor(chunk, dtype=torch.float64, device=self.device_)
                 values = module(chunk)[output].cpu().numpy()
                 if result is None:
                     result = np.empty((X.shape[0], values.shape[1]))

@@ -103,6 +103,43 @@ def test_standardize_auto_follows_the_method_and_the_row_norms(
     assert bool(torch.any(module.scale != 1)) is expected
 
 
+@pytest.mark.parametrize(
+    ("params", "unit_norm", "lr", "residual_init"),
+    [
+        ({"n_layers": 0}, True, 1e-2, 0.0),
+        ({"n_layers": 0}, False, 1e-2, 1.0),
+        ({}, True, 3e-4, 0.0),  # a network on embeddings
+        ({}, False, 1e-3, 1.0),  # a network on activations
+        ({"standardize": True}, True, 3e-4, 0.0),  # the rows decide, not standardize
+        ({"lr": 0.05, "residual_init": 0.5}, True, 0.05, 0.5),
+    ],
+)
+def test_lr_and_residual_init_auto_follow_the_row_norms(
+    params, unit_norm, lr, residual_init
+):
+    X, y = make_blobs(120, n_features=6, centers=2, random_state=0)
+    X = X + 10.0
+    if unit_norm:
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+    clf = NMTuneClassifier(max_epochs=1, random_state=0, **params).fit(X, y)
+    assert (clf.lr_, clf.residual_init_) == (lr, residual_init)
+    assert clf.net_.optimizer_.param_groups[0]["initial_lr"] == lr
+
+
+@pytest.mark.parametrize("residual_init", [0.0, 1.0])
+def test_residual_init_sets_the_start_and_zero_starts_from_the_probe(
+    digits, residual_init
+):
+    X, y = digits
+    clf = NMTuneClassifier(residual_init=residual_init, max_epochs=1, lr=1e-12)
+    clf.fit(X[:300], y[:300])
+    scale = clf.net_.module_.residual_scale
+    assert torch.allclose(scale, torch.full_like(scale, residual_init))
+    standardized = clf.net_.module_.standardize(torch.from_numpy(X[:50]))
+    z = torch.from_numpy(clf.transform(X[:50])).float()
+    assert torch.allclose(z, standardized, atol=1e-5) is (residual_init == 0)
+
+
 def test_svd_top_k_beyond_the_batch_rank_averages_every_singular_value():
     X, y = make_blobs(60, n_features=2, centers=2, random_state=0)
     clf = NMTuneClassifier(svd_top_k=5, max_epochs=3, random_state=0).fit(X, y)
@@ -333,7 +370,7 @@ def test_predict_checks_the_number_of_features(fitted):
         fitted.predict(np.ones((2, 3)))
 
 
-def test_readonly_memmap_input_trains_without_warnings(tmp_path):
+def test_readonly_memmap_input_trains_and_predicts_without_warnings(tmp_path):
     X, y = make_blobs(200, n_features=4, centers=2, random_state=0)
     path = tmp_path / "X.npy"
     np.save(path, X.astype(np.float32))
@@ -341,7 +378,7 @@ def test_readonly_memmap_input_trains_without_warnings(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf = NMTuneClassifier(batch_size=32, random_state=0).fit(X_map, y)
-    assert clf.score(X_map, y) > 0.9
+        assert clf.score(X_map, y) > 0.9
 
 
 # Hostile input (issues 11 and 12).
