@@ -33,7 +33,8 @@ from sknml.experiments._common import default_cache_dir
 
 HEADS = {
     "LogisticRegression()": LogisticRegression(max_iter=2000),
-    "NMTuneClassifier() (previous defaults)": NMTuneClassifier(
+    # The former training budget on today's network (not the former network).
+    "NMTune, std, no ES, 30 epochs": NMTuneClassifier(
         standardize=True, early_stopping=False, max_epochs=30
     ),
     "NMTuneClassifier()": NMTuneClassifier(),
