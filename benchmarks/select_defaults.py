@@ -107,7 +107,8 @@ CANDIDATES = {
     "MLP, auto, ES, residual_init 0, lr 3e-4": NMTuneClassifier(
         residual_init=0.0, lr=3e-4, **_PLAIN_MLP, **_STOP
     ),
-    # The defaults this chose: residual_init 0; lr 3e-4 on unit-norm rows, else 1e-3.
+    # The defaults this chose: on unit-norm rows residual_init 0 and lr 3e-4, else
+    # the reference recipe (residual_init 1, lr 1e-3).
     "NMTuneClassifier() (the defaults)": NMTuneClassifier(),
 }
 

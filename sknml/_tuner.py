@@ -535,8 +535,7 @@ class NMTuneClassifier(
         with torch.no_grad():
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = self._as_float32(X[start : start + _PREDICT_CHUNK])
-                # A copy: read-only input (a memmap) would make from_numpy warn.
-                chunk = torch.tensor(chunk, dtype=torch.float64, device=self.device_)
+                chunk = as_float32_tensor(chunk).to(self.device_, torch.float64)
                 values = module(chunk)[output].cpu().numpy()
                 if result is None:
                     result = np.empty((X.shape[0], values.shape[1]))

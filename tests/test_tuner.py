@@ -2,8 +2,9 @@
 
 import _thread
 import io
+import subprocess
+import sys
 import threading
-import warnings
 
 import joblib
 import numpy as np
@@ -371,14 +372,26 @@ def test_predict_checks_the_number_of_features(fitted):
 
 
 def test_readonly_memmap_input_trains_and_predicts_without_warnings(tmp_path):
+    # torch warns about a read-only array once per process, so a fresh process:
+    # predicting first, then training, each on the memmap, warnings as errors.
     X, y = make_blobs(200, n_features=4, centers=2, random_state=0)
-    path = tmp_path / "X.npy"
-    np.save(path, X.astype(np.float32))
-    X_map = np.load(path, mmap_mode="r")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        clf = NMTuneClassifier(batch_size=32, random_state=0).fit(X_map, y)
-        assert clf.score(X_map, y) > 0.9
+    np.save(tmp_path / "X.npy", X.astype(np.float32))
+    np.save(tmp_path / "y.npy", y)
+    code = f"""
+import numpy as np
+from sknml import NMTuneClassifier
+X = np.load({str(tmp_path / "X.npy")!r}, mmap_mode="r")
+y = np.load({str(tmp_path / "y.npy")!r})
+clf = NMTuneClassifier(batch_size=32, random_state=0).fit(np.array(X), y)
+assert clf.score(X, y) > 0.9
+assert NMTuneClassifier(batch_size=32, random_state=0).fit(X, y).score(X, y) > 0.9
+"""
+    result = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", code],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 # Hostile input (issues 11 and 12).
