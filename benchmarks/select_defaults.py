@@ -10,6 +10,10 @@ The selection tasks are
   0% and 30% label noise (seed 0), on the three downstream tasks the study fits
   probes on (Fashion-MNIST, MNIST-5k, aligned digits; their fit halves only).
 
+- "source": 5,000 rows of the four sentiment training splits labelled with their
+  domain and sentiment (8 classes, 6% to 26% each), a multi-class, imbalanced
+  text task on the same training rows (from the fourth round on).
+
 On the sentiment domains, each fold's model is also scored on the *training
 splits* of the other three domains: a proxy for out-of-domain accuracy that
 touches no test split ("transfer" in the table; the mean over target domains,
@@ -59,8 +63,14 @@ _FIXED = {"early_stopping": False, "max_epochs": 30}
 
 def _then(**params):
     """A network as rounds one and two ran it: residual branch started at 1, and
-    the learning rate of the time (1e-3) unless the candidate sets one."""
-    return NMTuneClassifier(**{"residual_init": 1.0, "lr": 1e-3, **params})
+    one learning rate, that of the time (1e-3) unless the candidate sets one."""
+    params = {"residual_init": 1.0, "lr": 1e-3, **params}
+    return NMTuneClassifier(head_lr=params["lr"], **params)
+
+
+def _round3(**params):
+    """A network as round three ran it: one learning rate for all its weights."""
+    return NMTuneClassifier(head_lr=params["lr"], **params)
 
 
 CANDIDATES = {
@@ -98,26 +108,41 @@ CANDIDATES = {
     # Third round: the residual branch started at zero (ReZero), and the transfer
     # proxy. "auto" standardization: raw on the sentiment embeddings, std on CNN.
     "NMTune ref. code, auto, ES, residual_init 1": _then(**_REFERENCE_CODE, **_STOP),
-    "NMTune ref. code, auto, ES, residual_init 0": NMTuneClassifier(
+    "NMTune ref. code, auto, ES, residual_init 0": _round3(
         residual_init=0.0, lr=1e-3, **_REFERENCE_CODE, **_STOP
     ),
-    "NMTune ref. code, auto, ES, residual_init 0, lr 3e-4": NMTuneClassifier(
+    "NMTune ref. code, auto, ES, residual_init 0, lr 3e-4": _round3(
         residual_init=0.0, lr=3e-4, **_REFERENCE_CODE, **_STOP
     ),
-    "MLP, auto, ES, residual_init 0, lr 3e-4": NMTuneClassifier(
+    "MLP, auto, ES, residual_init 0, lr 3e-4": _round3(
         residual_init=0.0, lr=3e-4, **_PLAIN_MLP, **_STOP
     ),
-    # The defaults this chose: on unit-norm rows residual_init 0 and lr 3e-4, else
-    # the reference recipe (residual_init 1, lr 1e-3).
+    # Fourth round: on unit-norm rows the head learns faster than g (head_lr);
+    # the source task (8 classes) joins the proxy.
+    "LP, auto, ES": NMTuneClassifier(n_layers=0),
+    **{
+        f"{method}, auto, ES, residual_init 0, lr 3e-4, head_lr {head_lr}": (
+            NMTuneClassifier(
+                residual_init=0.0, lr=3e-4, head_lr=float(head_lr), **weights, **_STOP
+            )
+        )
+        for method, weights in (("MLP", _PLAIN_MLP), ("NMTune ref. code", {}))
+        for head_lr in ("3e-3", "1e-2")
+    },
+    # The defaults: on unit-norm rows residual_init 0, lr 3e-4 and head_lr 3e-3,
+    # else the reference recipe (residual_init 1, lr 1e-3 for every weight).
+    "MLP (lambda_*=0), the defaults": NMTuneClassifier(**_PLAIN_MLP),
     "NMTuneClassifier() (the defaults)": NMTuneClassifier(),
 }
 
 
-def sentiment_tasks():
+def sentiment_tasks(n_source=5000):
     """The training split (80%, seed 0) of each MiniLM sentiment domain.
 
     Returns ``tasks`` (``{name: (X, y)}``) and ``transfer`` (``{name: {other
-    name: (X, y)}}``, the other domains' training splits).
+    name: (X, y)}}``, the other domains' training splits). ``tasks`` also holds
+    "source/8 classes": ``n_source`` rows of the four training splits (stratified)
+    labelled with domain and sentiment, a multi-class, imbalanced text task.
     """
     from sknml.datasets._sentiment import DOMAINS
     from sknml.experiments._common import default_cache_dir
@@ -138,6 +163,14 @@ def sentiment_tasks():
         task: {other: data for other, data in tasks.items() if other != task}
         for task in tasks
     }
+    X_all = np.concatenate([X for X, _ in tasks.values()])
+    source = np.concatenate(
+        [[f"{task}/{label}" for label in y] for task, (_, y) in tasks.items()]
+    )
+    rows, _ = train_test_split(
+        np.arange(len(source)), train_size=n_source, stratify=source, random_state=0
+    )
+    tasks["source/8 classes"] = (X_all[rows], source[rows])
     return tasks, transfer
 
 
@@ -239,7 +272,11 @@ def main(argv=None):
 
     families = {
         family: prefix
-        for family, prefix in {"sentiment": "sentiment/", "CNN features": "cnn"}.items()
+        for family, prefix in {
+            "sentiment": "sentiment/",
+            "source": "source/",
+            "CNN features": "cnn",
+        }.items()
         if any(task.startswith(prefix) for task in tasks)
     }
     task_names = list(tasks)

@@ -169,11 +169,20 @@ class NMTuneClassifier(
     batch_size : int, default=256
         Rows per mini-batch. A final batch of one row joins the previous batch.
     lr : float or 'auto', default='auto'
-        AdamW learning rate. 'auto' is 1e-2 for the linear probe; with an MLP it
-        is 3e-4 when every training row has unit L2 norm (embedding-model output,
-        the test of ``standardize='auto'``) and 1e-3 otherwise (the reference
-        recipe), as cross-validation chose on sentence embeddings and CNN
-        activations (user guide). The value used is stored in ``lr_``.
+        AdamW learning rate of ``g`` and ``s`` (and of the head, unless
+        ``head_lr`` says otherwise). 'auto' is 1e-2 for the linear probe; with
+        an MLP it is 3e-4 when every training row has unit L2 norm
+        (embedding-model output, the test of ``standardize='auto'``) and 1e-3
+        otherwise (the reference recipe), as cross-validation chose on sentence
+        embeddings and CNN activations (user guide). The value used is stored in
+        ``lr_``.
+    head_lr : float or 'auto', default='auto'
+        AdamW learning rate of the linear head. 'auto' is ``10 * lr_`` for an
+        MLP on unit-norm rows (their coordinates are about ``1 / sqrt(D)``, so
+        the head needs weights far larger than ``g``'s, and Adam moves each
+        weight by about the learning rate per step), and ``lr_`` otherwise, as
+        cross-validation chose (user guide). The value used is stored in
+        ``head_lr_``.
     weight_decay : float or 'auto', default='auto'
         AdamW weight decay; 'auto' is 0 for the linear probe and 1e-4 with an MLP.
     early_stopping : bool or 'auto', default='auto'
@@ -222,7 +231,11 @@ class NMTuneClassifier(
         Whether training stopped early on a validation split (``early_stopping``
         resolved).
     lr_ : float
-        Learning rate used (``lr`` resolved).
+        Learning rate of ``g`` and ``s`` (``lr`` resolved).
+    head_lr_ : float
+        Learning rate of the head (``head_lr`` resolved).
+    weight_decay_ : float
+        AdamW weight decay used (``weight_decay`` resolved).
     residual_init_ : float
         Start of the residual scale ``s`` (``residual_init`` resolved).
     device_ : str
@@ -272,6 +285,7 @@ class NMTuneClassifier(
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "head_lr": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "weight_decay": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -299,6 +313,7 @@ class NMTuneClassifier(
         max_epochs: int = 100,
         batch_size: int = 256,
         lr: float | str = "auto",
+        head_lr: float | str = "auto",
         weight_decay: float | str = "auto",
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
@@ -322,6 +337,7 @@ class NMTuneClassifier(
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.head_lr = head_lr
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -368,20 +384,7 @@ class NMTuneClassifier(
         self.device_ = str(resolve_device(self.device))
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
 
-        unit_norm = "auto" in (
-            self.standardize,
-            self.lr,
-            self.residual_init,
-        ) and _rows_are_unit_norm(X)
-        self.standardize_ = (
-            not unit_norm if self.standardize == "auto" else self.standardize
-        )
-        self.lr_ = self._resolve_lr(unit_norm)
-        self.residual_init_ = (
-            float(not unit_norm)
-            if self.residual_init == "auto"
-            else float(self.residual_init)
-        )
+        self._resolve_recipe(X)
         # Float64 input is centered in float64 before the cast to float32: an
         # offset of 1e8 would otherwise round a signal of size 1 away.
         self._input_shift = (
@@ -437,20 +440,38 @@ class NMTuneClassifier(
                 "batch_size >= 2 and more training samples, or batch_norm=False."
             )
 
-    def _resolve_lr(self, unit_norm):
-        """``lr``, with 'auto' resolved for this network and these rows."""
-        if self.lr != "auto":
-            return float(self.lr)
-        if self.n_layers == 0:
-            return 1e-2
-        return 3e-4 if unit_norm else 1e-3
+    def _resolve_recipe(self, X):
+        """Resolve the 'auto' parameters for this network and the rows of X.
+
+        Sets ``standardize_``, ``lr_``, ``head_lr_``, ``residual_init_`` and
+        ``weight_decay_``: the embedding recipe on unit-norm rows, else the
+        reference code's (user guide, "How the defaults were chosen").
+        """
+        auto = {
+            name
+            for name in ("standardize", "lr", "head_lr", "residual_init")
+            if getattr(self, name) == "auto"
+        }
+        unit_norm = bool(auto) and _rows_are_unit_norm(X)
+        network = self.n_layers > 0
+
+        def resolved(name, auto_value):
+            return auto_value if name in auto else getattr(self, name)
+
+        self.standardize_ = resolved("standardize", not unit_norm)
+        auto_lr = (3e-4 if unit_norm else 1e-3) if network else 1e-2
+        self.lr_ = float(resolved("lr", auto_lr))
+        head_factor = 10.0 if unit_norm and network else 1.0
+        self.head_lr_ = float(resolved("head_lr", head_factor * self.lr_))
+        self.residual_init_ = float(resolved("residual_init", not unit_norm))
+        self.weight_decay_ = float(
+            (1e-4 if network else 0.0)
+            if self.weight_decay == "auto"
+            else self.weight_decay
+        )
 
     def _build_net(self, X, n_train, seed):
         """The skorch net for this fit, uninitialized."""
-        linear_probe = self.n_layers == 0
-        weight_decay = self.weight_decay
-        if weight_decay == "auto":
-            weight_decay = 0.0 if linear_probe else 1e-4
         if self.standardize_:
             mean, scale = _column_scaling(X)
         else:
@@ -497,7 +518,8 @@ class NMTuneClassifier(
             criterion__svd_top_k=self.svd_top_k,
             optimizer=torch.optim.AdamW,
             lr=self.lr_,
-            optimizer__weight_decay=weight_decay,
+            optimizer__param_groups=[("head.*", {"lr": self.head_lr_})],
+            optimizer__weight_decay=self.weight_decay_,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=BatchIterator,

@@ -105,18 +105,19 @@ def test_standardize_auto_follows_the_method_and_the_row_norms(
 
 
 @pytest.mark.parametrize(
-    ("params", "unit_norm", "lr", "residual_init"),
+    ("params", "unit_norm", "lr", "head_lr", "residual_init"),
     [
-        ({"n_layers": 0}, True, 1e-2, 0.0),
-        ({"n_layers": 0}, False, 1e-2, 1.0),
-        ({}, True, 3e-4, 0.0),  # a network on embeddings
-        ({}, False, 1e-3, 1.0),  # a network on activations
-        ({"standardize": True}, True, 3e-4, 0.0),  # the rows decide, not standardize
-        ({"lr": 0.05, "residual_init": 0.5}, True, 0.05, 0.5),
+        ({"n_layers": 0}, True, 1e-2, 1e-2, 0.0),
+        ({"n_layers": 0}, False, 1e-2, 1e-2, 1.0),
+        ({}, True, 3e-4, 3e-3, 0.0),  # a network on embeddings
+        ({}, False, 1e-3, 1e-3, 1.0),  # a network on activations
+        ({"standardize": True}, True, 3e-4, 3e-3, 0.0),  # the rows decide
+        ({"lr": 0.05, "residual_init": 0.5}, True, 0.05, 0.5, 0.5),
+        ({"head_lr": 0.02}, False, 1e-3, 0.02, 1.0),
     ],
 )
-def test_lr_and_residual_init_auto_follow_the_row_norms(
-    params, unit_norm, lr, residual_init
+def test_lr_head_lr_and_residual_init_auto_follow_the_row_norms(
+    params, unit_norm, lr, head_lr, residual_init
 ):
     X, y = make_blobs(120, n_features=6, centers=2, random_state=0)
     X = X + 10.0
@@ -124,7 +125,12 @@ def test_lr_and_residual_init_auto_follow_the_row_norms(
         X /= np.linalg.norm(X, axis=1, keepdims=True)
     clf = NMTuneClassifier(max_epochs=1, random_state=0, **params).fit(X, y)
     assert (clf.lr_, clf.residual_init_) == (lr, residual_init)
-    assert clf.net_.optimizer_.param_groups[0]["initial_lr"] == lr
+    assert clf.head_lr_ == pytest.approx(head_lr)
+    head = {id(p) for p in clf.net_.module_.head.parameters()}
+    for group in clf.net_.optimizer_.param_groups:
+        expected = clf.head_lr_ if id(group["params"][0]) in head else clf.lr_
+        assert group["initial_lr"] == expected
+        assert group["weight_decay"] == clf.weight_decay_
 
 
 @pytest.mark.parametrize("residual_init", [0.0, 1.0])
