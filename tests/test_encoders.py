@@ -257,7 +257,7 @@ def test_pipeline_sentence_encoder_nmtune_real_snippets(tmp_path):
     pipe = Pipeline(
         [
             ("embed", SentenceEncoder(device="cpu", cache=tmp_path / "cache")),
-            ("clf", NMTuneClassifier(max_epochs=10, random_state=0)),
+            ("clf", NMTuneClassifier(random_state=0)),
         ]
     )
     pipe.fit(X[:300], y[:300])

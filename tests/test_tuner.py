@@ -2,6 +2,7 @@
 
 import _thread
 import io
+import signal
 import subprocess
 import sys
 import threading
@@ -445,6 +446,10 @@ def test_keyboard_interrupt_stops_cross_validation(digits, interrupt_in_epoch_tw
 
 def test_sigint_from_another_thread_interrupts_fit(digits):
     X, y = digits
+    # Python's own Ctrl+C handler, whatever the runner inherited: a process started
+    # in the background by a non-interactive shell ignores SIGINT, and
+    # interrupt_main then does nothing (the fit below would run for hours).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
     try:
@@ -452,6 +457,7 @@ def test_sigint_from_another_thread_interrupts_fit(digits):
             NMTuneClassifier(max_epochs=100_000).fit(X[:100], y[:100])
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_divergence_raises_naming_the_cause(digits):
@@ -500,13 +506,13 @@ def test_non_finite_or_out_of_float32_values_raise_naming_the_problem(
 def test_float64_offset_is_removed_before_the_cast_to_float32():
     # float32 cannot hold 1e8 + signal of size 1: center first, as StandardScaler.
     rng = np.random.default_rng(0)
-    signal = rng.standard_normal((400, 2))
-    y = (signal[:, 0] > 0).astype(int)
-    offset = signal + [1e8, 0.0]
-    plain = NMTuneClassifier(n_layers=0, **FAST).fit(signal, y)
+    centered = rng.standard_normal((400, 2))
+    y = (centered[:, 0] > 0).astype(int)
+    offset = centered + [1e8, 0.0]
+    plain = NMTuneClassifier(n_layers=0, **FAST).fit(centered, y)
     probe = NMTuneClassifier(n_layers=0, **FAST).fit(offset, y)
     np.testing.assert_allclose(
-        probe.predict_proba(offset), plain.predict_proba(signal), atol=1e-3
+        probe.predict_proba(offset), plain.predict_proba(centered), atol=1e-3
     )
 
 
