@@ -35,7 +35,7 @@ _INSTANCES = {
         sknml.NMTuneClassifier(),
         sknml.NMTuneClassifier(n_layers=0),  # the linear probe
     ],
-    # The default grid: 16 fits per check fit, about 5 CPU-minutes in all.
+    # The default grid: 16 fits per check fit, about 3 minutes of one core in all.
     "NMTuneClassifierCV": [sknml.NMTuneClassifierCV()],
     "SymmetricLabelNoise": [
         sknml.SymmetricLabelNoise(),
