@@ -4,6 +4,7 @@ import os
 import socket
 from types import SimpleNamespace
 
+import joblib
 import pytest
 import torch
 from hypothesis import settings
@@ -13,7 +14,7 @@ from hypothesis import settings
 # the small fits of the suite about 6 times slower (2 workers x 2 threads, 2 cores).
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
     torch.set_num_threads(
-        max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+        max(1, joblib.cpu_count() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
     )
 
 # CI explores the same examples on every run (a green main stays green); local runs
