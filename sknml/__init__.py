@@ -6,7 +6,13 @@ spectral metrics of feature matrices, label-noise resamplers, encoders from raw
 inputs to features, and the data sets and studies that show the paper's findings.
 """
 
+# First: a submodule that needs the version reads it from here, never from a
+# package that is still being imported.
+from sknml._version import __version__
+
+# isort: split
 from sknml._persistence import ALLOWED_TYPES, load_model, save_model
+from sknml._settings import NAMED_SETTINGS as _NAMED_SETTINGS
 from sknml._spectrum_probe import SpectrumProbe
 from sknml._tuner import NMTuneClassifier
 from sknml._tuner_cv import NMTuneClassifierCV
@@ -17,11 +23,25 @@ from sknml.noise import (
     TransitionMatrixLabelNoise,
 )
 
-__version__ = "0.1.0"
+#: Parameters of :class:`~sknml.NMTuneClassifier` for each method the package
+#: compares, by name; any parameter not named keeps its default:
+#:
+#: - ``"lp"``: the linear probe, L2 logistic regression on the frozen features;
+#: - ``"mlp"``: plain MLP tuning, NMTune's network with its three regularizers off;
+#: - ``"nmtune"``: NMTune with the package's defaults;
+#: - ``"nmtune-reference"``: the reference code's weights (1.0, 0.04, 0.001, top 5)
+#:   on the paper's literal formulas;
+#: - ``"nmtune-paper"``: the paper's text, all weights 0.01, ``svd_top_k=1``, a
+#:   plain 2-layer MLP of width D, literal formulas.
+#:
+#: Use it as ``NMTuneClassifier(**NAMED_SETTINGS["mlp"])``; the mapping and its
+#: entries are read-only.
+NAMED_SETTINGS = _NAMED_SETTINGS
 
 __all__ = [
     "ALLOWED_TYPES",
     "FunctionEncoder",
+    "NAMED_SETTINGS",
     "NMTuneClassifier",
     "NMTuneClassifierCV",
     "PairFlipLabelNoise",

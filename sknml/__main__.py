@@ -4,4 +4,7 @@ import sys
 
 from sknml._cli import main
 
-sys.exit(main())
+# Guarded, so that importing the module (the API reference, an import check) does
+# not run the command line.
+if __name__ == "__main__":
+    sys.exit(main())

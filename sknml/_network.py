@@ -1,10 +1,11 @@
-"""The torch network NMTune trains on top of frozen features (PAPER.md section 4).
+"""The torch network NMTune trains on top of frozen features (arXiv:2309.17002, §4).
 
-``x -> standardize -> g (MLP, D -> D) -> z -> linear head -> logits``. With no MLP
-layers it is the linear probe.
+``x -> standardize -> x~ -> g (MLP, D -> D) -> z -> linear head -> logits``. With no
+MLP layers ``z`` is ``x~`` and the network is the linear probe. The network is
+built from shapes and settings alone; its standardization statistics are buffers,
+so a saved ``state_dict`` restores it completely.
 """
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -14,20 +15,23 @@ _ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
 class Standardize(nn.Module):
     """Subtract fixed column means and divide by fixed column scales.
 
-    The statistics are buffers: saved and moved with the network, never trained.
+    The statistics are float64 buffers, saved and moved with the network and never
+    trained; they are applied in the dtype of the input, so float64 input is
+    centered in float64 (an offset of 1e8 does not round a signal of size 1 away).
 
     Parameters
     ----------
-    mean, scale : numpy.ndarray of shape (n_features,)
+    n_features : int
+        Number of columns; the statistics start as zeros and ones.
     """
 
-    def __init__(self, mean: np.ndarray, scale: np.ndarray):
+    def __init__(self, n_features: int):
         super().__init__()
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
+        self.register_buffer("mean", torch.zeros(n_features, dtype=torch.float64))
+        self.register_buffer("scale", torch.ones(n_features, dtype=torch.float64))
 
     def forward(self, x):
-        return (x - self.mean) / self.scale
+        return (x - self.mean.to(x.dtype)) / self.scale.to(x.dtype)
 
 
 def _mlp(n_features, n_layers, hidden_ratio, activation, batch_norm):
@@ -48,14 +52,16 @@ def _mlp(n_features, n_layers, hidden_ratio, activation, batch_norm):
 class NMTuneNetwork(nn.Module):
     """Standardization, the tuning MLP ``g`` and the linear head.
 
-    ``forward`` returns ``(logits, z, x)``: the class scores, the tuned features and
-    the standardized input features (the loss compares ``z`` with ``x``). With
-    ``n_layers=0`` there is no ``g`` and ``z`` *is* ``x``.
+    ``forward(x)`` standardizes ``x`` and returns ``(logits, z, x~)``: the class
+    scores, the tuned features and the standardized input (the loss compares ``z``
+    with ``x~``); :meth:`tuned` does the same on input standardized already. With
+    ``n_layers=0`` there is no ``g`` and ``z`` *is* ``x~``. With ``residual``,
+    ``z = x~ + s * g(x~)`` with a learnable per-feature scale ``s``.
 
     Parameters
     ----------
-    mean, scale : numpy.ndarray of shape (n_features,)
-        Input standardization statistics (zeros and ones to disable it).
+    n_features : int
+        Width of ``x`` and ``z``.
     n_classes : int
         Width of the head.
     n_layers : int
@@ -67,48 +73,39 @@ class NMTuneNetwork(nn.Module):
     batch_norm : bool
         Whether hidden layers of ``g`` are followed by ``BatchNorm1d``.
     residual : bool
-        If True, ``z = s * g(x) + x`` with a learnable per-feature scale ``s``.
-    residual_init : float
-        Initial value of every entry of ``s``.
+        Whether ``z = x~ + s * g(x~)`` rather than ``z = g(x~)``.
     """
 
     def __init__(
         self,
-        mean,
-        scale,
-        n_classes,
-        n_layers,
-        hidden_ratio,
-        activation,
-        batch_norm,
-        residual,
-        residual_init,
+        n_features: int,
+        n_classes: int,
+        n_layers: int,
+        hidden_ratio: float,
+        activation: str | None,
+        batch_norm: bool,
+        residual: bool,
     ):
         super().__init__()
-        n_features = len(mean)
-        self.standardize = Standardize(mean, scale)
+        self.standardize = Standardize(n_features)
         self.tuner = (
             _mlp(n_features, n_layers, hidden_ratio, activation, batch_norm)
             if n_layers
             else None
         )
         self.residual_scale = (
-            nn.Parameter(torch.full((n_features,), float(residual_init)))
-            if residual and n_layers
-            else None
+            nn.Parameter(torch.ones(n_features)) if residual and n_layers else None
         )
         self.head = nn.Linear(n_features, n_classes)
 
-    def features(self, x):
-        """Return ``(z, x)``: tuned features and standardized input."""
-        x = self.standardize(x)
+    def tuned(self, x):
+        """``(logits, z, x)`` for input ``x`` that is standardized already."""
         if self.tuner is None:
-            return x, x
+            return self.head(x), x, x
         z = self.tuner(x)
         if self.residual_scale is not None:
-            z = self.residual_scale * z + x
-        return z, x
+            z = x + self.residual_scale * z
+        return self.head(z), z, x
 
     def forward(self, x):
-        z, x = self.features(x)
-        return self.head(z), z, x
+        return self.tuned(self.standardize(x))

@@ -5,9 +5,15 @@ A model file is one safetensors file. Its tensors are the numeric arrays of the 
 holds a JSON document describing everything else: which estimator classes, their
 parameters and fitted attributes, with references to the tensors by name. Loading
 parses JSON and raw little-endian numbers only, and instantiates classes from an
-explicit allow-list (:data:`ALLOWED_TYPES`), so it never unpickles and a file cannot
-name a class or function to call. A SHA-256 digest of the document and the tensors,
-checked at load, rejects a truncated or edited file with a clear error.
+explicit allow-list (:data:`ALLOWED_TYPES`, which users extend with their own
+estimators), so it never unpickles and a file cannot name a class or function to
+call. A SHA-256 digest of the document and the tensors, checked at load, rejects a
+truncated or edited file with a clear error.
+
+An estimator owns what it saves: a class may define the private pair
+``_get_model_state() -> dict`` (its fitted state as values this format holds) and
+``_set_model_state(state)`` (itself rebuilt from that dict); any other allowed
+class is saved as its parameters plus the other entries of its ``__dict__``.
 """
 
 import hashlib
@@ -15,6 +21,7 @@ import importlib
 import json
 import os
 import warnings
+from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
@@ -22,35 +29,125 @@ import safetensors.numpy
 import sklearn
 import torch
 from safetensors import SafetensorError
-from skorch.history import History
 
-import sknml
-from sknml._tuner import NMTuneClassifier
+from sknml._version import __version__
 
 _FORMAT = "sknml-model"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 
-#: Classes a model file may contain, by their public import path. Only these are
-#: instantiated at load; a file naming anything else is rejected.
-ALLOWED_TYPES: tuple[str, ...] = (
-    "sknml.NMTuneClassifier",
-    "sknml.NMTuneClassifierCV",
-    "sknml.PairFlipLabelNoise",
-    "sknml.SpectrumProbe",
-    "sknml.SymmetricLabelNoise",
-    "sknml.TransitionMatrixLabelNoise",
-    "imblearn.pipeline.Pipeline",
-    "sklearn.decomposition.PCA",
-    "sklearn.decomposition.TruncatedSVD",
-    "sklearn.linear_model.LogisticRegression",
-    "sklearn.linear_model.RidgeClassifier",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing.MaxAbsScaler",
-    "sklearn.preprocessing.MinMaxScaler",
-    "sklearn.preprocessing.Normalizer",
-    "sklearn.preprocessing.RobustScaler",
-    "sklearn.preprocessing.StandardScaler",
+
+class AllowedTypes(Mapping):
+    """The classes a model file may contain, by their public import path.
+
+    Only these are instantiated by :func:`load_model`; a file naming anything
+    else is rejected before any class is touched. It is a read-only mapping from
+    names such as ``"sknml.NMTuneClassifier"`` to classes (each imported when
+    first looked up), plus :meth:`register` to add a class of your own.
+
+    Examples
+    --------
+    >>> from sknml import ALLOWED_TYPES
+    >>> "sklearn.preprocessing.StandardScaler" in ALLOWED_TYPES
+    True
+    >>> ALLOWED_TYPES["sknml.SpectrumProbe"].__name__
+    'SpectrumProbe'
+    """
+
+    def __init__(self, names):
+        self._names = list(names)
+        self._classes = {}
+
+    def __getitem__(self, name):
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._classes:
+            module, _, attr = name.rpartition(".")
+            self._classes[name] = getattr(importlib.import_module(module), attr)
+        return self._classes[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self):
+        return len(self._names)
+
+    def __repr__(self):
+        return f"AllowedTypes({self._names!r})"
+
+    def register(self, cls: type, name: str | None = None) -> str:
+        """Allow ``cls`` in model files, under its import path.
+
+        The class must be importable by that path, take its parameters in
+        ``__init__`` (``get_params``), and hold in its parameters and fitted
+        attributes only values a model file can hold (numbers, strings, lists,
+        tuples, dicts, NumPy arrays and allowed estimators), unless it defines
+        ``_get_model_state`` / ``_set_model_state``. Registering it again is a
+        no-op.
+
+        Parameters
+        ----------
+        cls : type
+            An estimator class.
+        name : str, default=None
+            Its public import path (``"package.module.Class"``); None uses
+            ``cls.__module__`` and ``cls.__qualname__``.
+
+        Returns
+        -------
+        name : str
+            The name files will use for ``cls``.
+
+        Examples
+        --------
+        >>> from sklearn.preprocessing import QuantileTransformer
+        >>> from sknml import ALLOWED_TYPES
+        >>> ALLOWED_TYPES.register(
+        ...     QuantileTransformer, "sklearn.preprocessing.QuantileTransformer"
+        ... )
+        'sklearn.preprocessing.QuantileTransformer'
+        """
+        if not isinstance(cls, type):
+            raise TypeError(f"register expects a class, got {cls!r}.")
+        name = name or f"{cls.__module__}.{cls.__qualname__}"
+        module, _, attr = name.rpartition(".")
+        try:
+            found = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError, ValueError):
+            found = None
+        if found is not cls:
+            raise ValueError(
+                f"{name!r} does not import {cls.__qualname__}: a model file names "
+                "a class by a path that imports it; pass that path as name."
+            )
+        if name not in self._names:
+            self._names.append(name)
+        self._classes[name] = cls
+        return name
+
+
+#: Classes a model file may contain, by their public import path; extend it with
+#: :meth:`AllowedTypes.register`.
+ALLOWED_TYPES = AllowedTypes(
+    [
+        "sknml.NMTuneClassifier",
+        "sknml.NMTuneClassifierCV",
+        "sknml.PairFlipLabelNoise",
+        "sknml.SpectrumProbe",
+        "sknml.SymmetricLabelNoise",
+        "sknml.TransitionMatrixLabelNoise",
+        "imblearn.pipeline.Pipeline",
+        "sklearn.decomposition.PCA",
+        "sklearn.decomposition.TruncatedSVD",
+        "sklearn.linear_model.LogisticRegression",
+        "sklearn.linear_model.RidgeClassifier",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.Pipeline",
+        "sklearn.preprocessing.MaxAbsScaler",
+        "sklearn.preprocessing.MinMaxScaler",
+        "sklearn.preprocessing.Normalizer",
+        "sklearn.preprocessing.RobustScaler",
+        "sklearn.preprocessing.StandardScaler",
+    ]
 )
 
 # Array dtypes stored as JSON lists rather than tensors (text and Python objects).
@@ -62,26 +159,17 @@ _JSON_SCALARS = (bool, int, float, str, np.generic)
 def _unsupported(v, where):
     return ValueError(
         f"Cannot save {where}: its type {type(v).__module__}.{type(v).__qualname__} "
-        "is not one a model file can hold (allowed classes: sknml.ALLOWED_TYPES; "
-        "values: numbers, strings, lists, tuples, dicts, NumPy arrays). Use "
-        "joblib.dump for this object."
+        "is not one a model file can hold (allowed classes: sknml.ALLOWED_TYPES, "
+        "which ALLOWED_TYPES.register extends; values: numbers, strings, lists, "
+        "tuples, dicts, NumPy arrays). Register the class, or use joblib.dump."
     )
-
-
-def _allowed_classes():
-    """``{public name: class}`` for :data:`ALLOWED_TYPES` (fixed module names only)."""
-    classes = {}
-    for name in ALLOWED_TYPES:
-        module, _, attr = name.rpartition(".")
-        classes[name] = getattr(importlib.import_module(module), attr)
-    return classes
 
 
 class _Writer:
     """Turns an estimator into a JSON-able tree and a dict of named arrays."""
 
     def __init__(self):
-        self.names = {cls: name for name, cls in _allowed_classes().items()}
+        self.names = {cls: name for name, cls in ALLOWED_TYPES.items()}
         self.tensors = {}
 
     def tensor(self, array):
@@ -152,30 +240,23 @@ class _Writer:
         raise ValueError(f"Cannot save {where}: array of dtype {a.dtype}.")
 
     def estimator(self, est, where):
-        name = self.names[type(est)]
         params = est.get_params(deep=False)
-        attrs = {k: v for k, v in vars(est).items() if k not in params}
-        node = {"t": "estimator", "type": name}
-        if isinstance(est, NMTuneClassifier) and "net_" in attrs:
-            net = attrs.pop("net_")
-            attrs.pop("history_")
-            node["net"] = {
-                "state": {
-                    k: self.tensor(t.detach().cpu().numpy())
-                    for k, t in net.module_.state_dict().items()
-                },
-                "history": self.value(list(net.history), f"{where}.history_"),
-            }
-        node["params"] = self.value(params, f"{where} parameters")
-        node["attrs"] = self.value(attrs, f"{where} attributes")
-        return node
+        if hasattr(est, "_get_model_state"):
+            state = est._get_model_state()
+        else:
+            state = {k: v for k, v in vars(est).items() if k not in params}
+        return {
+            "t": "estimator",
+            "type": self.names[type(est)],
+            "params": self.value(params, f"{where} parameters"),
+            "attrs": self.value(state, f"{where} attributes"),
+        }
 
 
 class _Reader:
     """Rebuilds values from the tree, instantiating only allowed classes."""
 
     def __init__(self, tensors):
-        self.classes = _allowed_classes()
         self.tensors = tensors
 
     def tensor(self, ref):
@@ -229,35 +310,22 @@ class _Reader:
 
     def estimator(self, node):
         name = node.get("type")
-        if name not in self.classes:
+        if not isinstance(name, str) or name not in ALLOWED_TYPES:
             raise ValueError(
                 f"The model file names type {name!r}, which is not in the allowed "
                 "set sknml.ALLOWED_TYPES; refusing to load it."
             )
-        est = self.classes[name](**self.value(node["params"]))
-        for key, value in self.value(node["attrs"]).items():
+        est = ALLOWED_TYPES[name](**self.value(node["params"]))
+        state = self.value(node["attrs"])
+        for key in state:
             if not (isinstance(key, str) and key.isidentifier()) or key[:2] == "__":
                 raise ValueError(f"Unexpected attribute {key!r} for {name}.")
-            setattr(est, key, value)
-        if "net" in node:
-            _restore_net(est, node["net"], self)
+        if hasattr(est, "_set_model_state"):
+            est._set_model_state(state)
+        else:
+            for key, value in state.items():
+                setattr(est, key, value)
         return est
-
-
-def _restore_net(est, net_node, reader):
-    """Rebuild a fitted NMTuneClassifier's skorch net, on the CPU."""
-    est.device_ = "cpu"
-    state = {
-        k: torch.from_numpy(reader.tensor(ref).copy())
-        for k, ref in net_node["state"].items()
-    }
-    # Standardization statistics are buffers of the state loaded below.
-    net = est._build_net(np.zeros((1, est.n_features_in_)), 1, 0)
-    net.initialize()
-    net.module_.load_state_dict(state)
-    net.history = History(reader.value(net_node["history"]))
-    est.net_ = net
-    est.history_ = net.history
 
 
 def _digest(document, tensors):
@@ -271,7 +339,7 @@ def _digest(document, tensors):
 
 def _versions():
     return {
-        "sknml": sknml.__version__,
+        "sknml": __version__,
         "scikit-learn": sklearn.__version__,
         "numpy": np.__version__,
         "torch": torch.__version__,

@@ -8,6 +8,11 @@ Why the Gram matrix: ``X^T X`` (D x D) is accumulated chunk by chunk in float64,
 extra memory is O(D^2) whatever N is, and a SYRK-shaped product runs at BLAS-3 speed,
 which an SVD of the tall matrix does not. The price is that singular values near 0 are
 only resolved to about ``sqrt(eps) * s_1``; see ``docs/spectrum.md``.
+
+A dask array is reduced block by block where its blocks live: each row block to a
+:class:`_GramAccumulator` on its worker, the accumulators merged in a tree
+(:func:`sknml._dask.reduce_row_blocks`), so the client only ever holds a few D x D
+matrices, and the eigenvalues are finished exactly as for NumPy input.
 """
 
 import numbers
@@ -15,9 +20,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
-# Rows per float64 chunk: 2**20 values (8 MiB), whatever the number of columns;
-# small enough to stay cache-friendly, large enough for an efficient SYRK.
-_CHUNK_VALUES = 2**20
+from sknml._dask import check_dask_array, reduce_row_blocks
+from sknml._linalg import row_chunks, singular_values_from_eigenvalues, smaller_gram
+from sknml._validation import (
+    check_ndim,
+    check_not_empty,
+    check_numpy_dtype,
+    is_dask_array,
+)
 
 _CENTER_OPTIONS = ("columns", "rows", None)
 
@@ -55,6 +65,9 @@ class _NumpyBackend:
 
     def zeros(self, shape):
         return np.zeros(shape, dtype=np.float64)
+
+    def copy(self, a):
+        return a.copy()
 
     def outer(self, a, b):
         return np.outer(a, b)
@@ -96,6 +109,9 @@ class _TorchBackend:
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
 
+    def copy(self, a):
+        return a.clone()
+
     def outer(self, a, b):
         return self.torch.outer(a, b)
 
@@ -106,23 +122,6 @@ class _TorchBackend:
         return a.detach().cpu().numpy().astype(np.float64, copy=False)
 
 
-def _check_numpy_dtype(dtype, what):
-    if dtype.kind in "fiub":
-        return
-    if dtype.kind == "O":
-        raise ValueError(
-            f"{what} has object dtype; convert it to a numeric dtype (for example "
-            "X.astype(np.float32)) before computing its spectrum."
-        )
-    if dtype.kind == "c":
-        raise ValueError(
-            f"{what} is complex ({dtype}); only real matrices are supported."
-        )
-    raise ValueError(
-        f"{what} has non-numeric dtype {dtype}; expected a real number dtype."
-    )
-
-
 def _check_torch_dtype(dtype, what):
     if dtype.is_complex:
         raise ValueError(
@@ -130,35 +129,10 @@ def _check_torch_dtype(dtype, what):
         )
 
 
-def _check_not_empty(shape):
-    """``shape`` as a tuple; a ValueError if it has no sample or no feature."""
-    shape = tuple(shape)
-    if 0 in shape:
-        raise ValueError(
-            f"X is empty (shape {shape}); at least 1 sample and 1 feature are "
-            "required."
-        )
-    return shape
-
-
-def _check_ndim(shape, what):
-    if len(shape) != 2:
-        hint = (
-            " Reshape it with X.reshape(-1, 1) for a single feature or "
-            "X.reshape(1, -1) for a single sample."
-            if len(shape) == 1
-            else ""
-        )
-        raise ValueError(
-            f"Expected {what} to be a 2-D matrix (n_samples, n_features), got "
-            f"{len(shape)}-D with shape {tuple(shape)}.{hint}"
-        )
-
-
 def _as_matrix(X):
     """Return ``(matrix, backend)`` for an in-memory input; no copy for ndarrays."""
     if _is_torch_tensor(X):
-        _check_ndim(tuple(X.shape), "X")
+        check_ndim(tuple(X.shape), "X")
         _check_torch_dtype(X.dtype, "X")
         return X, _TorchBackend(X.device)
     if isinstance(X, numbers.Number) or isinstance(X, str | bytes):
@@ -168,8 +142,8 @@ def _as_matrix(X):
         )
     # np.asarray keeps ndarrays and memmaps as they are (float32 stays float32).
     A = X if isinstance(X, np.ndarray) else np.asarray(X)
-    _check_ndim(A.shape, "X")
-    _check_numpy_dtype(A.dtype, "X")
+    check_ndim(A.shape, "X")
+    check_numpy_dtype(A.dtype, "X")
     return A, _NumpyBackend()
 
 
@@ -191,7 +165,9 @@ class _GramAccumulator:
     cancelling digits when the mean is large, every row is first shifted by the mean of
     the first chunk (centering is invariant to any fixed shift). ``energy`` sums the
     squared entries of the rows before any centering: the scale of the rounding
-    errors that centering leaves behind.
+    errors that centering leaves behind. Accumulators of disjoint rows combine with
+    :meth:`merge`; :meth:`summary` and :meth:`finalize` give the result, so that
+    the shift never leaves this class.
     """
 
     def __init__(self, backend, normalize, center):
@@ -226,9 +202,8 @@ class _GramAccumulator:
                 f"Chunks of X must all have the same number of columns: got "
                 f"{n_features} after {self.n_features}."
             )
-        step = max(1, _CHUNK_VALUES // n_features)
-        for start in range(0, n_rows, step):
-            c = self._prepare(chunk[start : start + step])
+        for rows in row_chunks(n_rows, n_features):
+            c = self._prepare(chunk[rows])
             if self.center == "columns":
                 if self.shift is None:
                     self.shift = c.mean(0)
@@ -238,7 +213,57 @@ class _GramAccumulator:
             self.gram += c.T @ c
             self.n_samples += c.shape[0]
 
+    def summary(self):
+        """``(n_samples, energy, mean, M)`` of the rows added so far.
+
+        ``mean`` is their column mean and ``M`` their Gram matrix centered on it
+        when ``center='columns'``; otherwise ``mean`` is None and ``M`` the Gram
+        matrix of the (normalized, row-centered) rows. ``M`` is a new matrix: the
+        accumulator is left as it is. Needs at least one row.
+        """
+        if self.center != "columns":
+            return self.n_samples, self.energy, None, self.backend.copy(self.gram)
+        shifted_mean = self.total / self.n_samples
+        M = self.gram - self.n_samples * self.backend.outer(shifted_mean, shifted_mean)
+        return self.n_samples, self.energy, self.shift + shifted_mean, M
+
+    def merge(self, other):
+        """Add the rows of ``other``, an accumulator with the same settings.
+
+        The centered Gram matrices combine by Chan, Golub and LeVeque's update,
+        which adds no cancellation however far apart the two means are. ``other``
+        is left as it is.
+        """
+        if other.n_samples == 0:
+            return
+        if self.n_samples == 0:
+            self.n_features = other.n_features
+            self.n_samples, self.energy = other.n_samples, other.energy
+            self.gram = self.backend.copy(other.gram)
+            self.total = self.backend.copy(other.total)
+            if other.shift is not None:
+                self.shift = self.backend.copy(other.shift)
+            return
+        n_a, n_b = self.n_samples, other.n_samples
+        n = n_a + n_b
+        if self.center == "columns":
+            _, _, mean_a, M = self.summary()
+            _, _, mean_b, M_b = other.summary()
+            delta = mean_b - mean_a
+            M += self.backend.outer(delta, delta) * (n_a * n_b / n)
+            M += M_b
+            # Rows shifted by their own mean sum to zero: the merged rows are held
+            # that way, shifted by the merged mean.
+            self.gram = M
+            self.shift = mean_a + delta * (n_b / n)
+            self.total = self.backend.zeros((self.n_features,))
+        else:
+            self.gram += other.gram
+        self.n_samples = n
+        self.energy += other.energy
+
     def finalize(self):
+        """The Gram matrix of :meth:`summary`, computed in place: the last call."""
         if self.n_samples == 0:
             raise ValueError("X has 0 samples; at least 1 is required.")
         G = self.gram
@@ -280,16 +305,14 @@ def _singular_from_gram(backend, G, n_samples, n_features, energy):
         raise ValueError(
             "The Gram matrix of X overflows float64; rescale X (or use normalize=True)."
         )
-    lam = np.sort(backend.to_numpy(backend.eigvalsh(G)))[::-1]
-    lam = lam[: min(n_samples, n_features)]
-    # Gram eigenvalues carry absolute rounding errors of order eps * lam_max, and
-    # centering leaves errors of order eps * energy (rows that all point one way
-    # center to round-off, whose lam_max is round-off too); like
-    # numpy.linalg.matrix_rank, treat anything below max(N, D) * eps * that as 0.
-    scale = max(lam[0], energy)
-    tol = max(n_samples, n_features) * np.finfo(np.float64).eps * scale
-    lam[lam <= tol] = 0.0
-    return np.sqrt(lam)
+    lam = backend.to_numpy(backend.eigvalsh(G))
+    # The Gram sums N products of D terms, and centering leaves errors of order
+    # eps * energy (rows that all point one way center to round-off, whose lam_max
+    # is round-off too): the round-off rule with those in place of its defaults.
+    s = singular_values_from_eigenvalues(
+        lam, size=max(n_samples, n_features), scale=max(lam.max(), energy)
+    )
+    return s[: min(n_samples, n_features)]
 
 
 def _small_side_spectrum(A, backend, normalize, center):
@@ -302,8 +325,7 @@ def _small_side_spectrum(A, backend, normalize, center):
     c, energy = _normalize_center_rows(backend, c, normalize, center)
     if center == "columns":
         c -= c.mean(0)
-    K = c @ c.T
-    return _singular_from_gram(backend, K, n_samples, n_features, energy)
+    return _singular_from_gram(backend, smaller_gram(c), n_samples, n_features, energy)
 
 
 def spectrum(X, *, normalize=True, center="columns"):
@@ -316,12 +338,8 @@ def spectrum(X, *, normalize=True, center="columns"):
             f"The 'center' parameter must be one of 'columns', 'rows' or None; got "
             f"{center!r}."
         )
-    # Imported here because sknml._dask builds on this module (dask itself is
-    # imported only when a dask array arrives).
-    from sknml._dask import dask_spectrum, is_dask_array
-
     if is_dask_array(X):
-        return dask_spectrum(X, normalize, center)
+        return _dask_spectrum(X, normalize, center)
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(
             "Sparse X is not supported: the spectrum of a sparse matrix is dense; "
@@ -330,7 +348,7 @@ def spectrum(X, *, normalize=True, center="columns"):
     if _is_chunk_iterable(X):
         return _streamed_spectrum(X, normalize, center)
     A, backend = _as_matrix(X)
-    n_samples, n_features = _check_not_empty(A.shape)
+    n_samples, n_features = check_not_empty(A.shape)
     if n_samples < n_features:
         return _small_side_spectrum(A, backend, normalize, center)
     acc = _GramAccumulator(backend, normalize, center)
@@ -339,19 +357,48 @@ def spectrum(X, *, normalize=True, center="columns"):
     return _singular_from_gram(backend, G, n_samples, n_features, acc.energy)
 
 
+def _block_accumulator(block, normalize, center):
+    """The accumulator of one row block of a dask array, on its worker."""
+    acc = _GramAccumulator(_NumpyBackend(), normalize, center)
+    acc.add(block)
+    return acc
+
+
+def _merged(*accumulators):
+    """One new accumulator of the rows of several; theirs are left as they are."""
+    first = accumulators[0]
+    merged = _GramAccumulator(first.backend, first.normalize, first.center)
+    for acc in accumulators:
+        merged.merge(acc)
+    return merged
+
+
+def _dask_spectrum(X, normalize, center):
+    """Descending singular values of a dask array, as ``spectrum`` defines them."""
+    X = check_dask_array(X)
+    n_rows, n_features = check_not_empty(X.shape)
+    if n_rows < n_features:
+        # A wide matrix is smaller than its D x D Gram: bring it over as NumPy does.
+        A = np.asarray(X.compute())
+        return _small_side_spectrum(A, _NumpyBackend(), normalize, center)
+    acc = reduce_row_blocks(X, _block_accumulator, _merged, normalize, center)
+    G = acc.finalize()
+    return _singular_from_gram(acc.backend, G, acc.n_samples, n_features, acc.energy)
+
+
 def _streamed_spectrum(chunks, normalize, center):
     acc = None
     for i, chunk in enumerate(chunks):
         what = f"chunk {i} of X"
         if _is_torch_tensor(chunk):
-            _check_ndim(tuple(chunk.shape), what)
+            check_ndim(tuple(chunk.shape), what)
             _check_torch_dtype(chunk.dtype, what)
             backend = _TorchBackend(chunk.device)
         else:
             if not isinstance(chunk, np.ndarray):
                 chunk = np.asarray(chunk)
-            _check_ndim(chunk.shape, what)
-            _check_numpy_dtype(chunk.dtype, what)
+            check_ndim(chunk.shape, what)
+            check_numpy_dtype(chunk.dtype, what)
             backend = _NumpyBackend()
         if acc is None:
             acc = _GramAccumulator(backend, normalize, center)

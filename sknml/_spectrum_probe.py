@@ -12,8 +12,9 @@ from sklearn.base import (
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknml._dask import is_dask_array, validate_dask_data
+from sknml._dask import validate_dask_data
 from sknml._spectrum import entropy, largest_ratio, spectrum
+from sknml._validation import is_dask_array
 
 
 class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):

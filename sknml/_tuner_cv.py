@@ -13,9 +13,10 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.metrics import get_scorer_names
+from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils._tags import TransformerTags
 from sklearn.utils.multiclass import check_classification_targets
@@ -26,32 +27,24 @@ from sklearn.utils.validation import (
 )
 
 from sknml._device import resolve_device
-from sknml._tuner import NMTuneClassifier, _check_float32_range, _forget_fit
+from sknml._settings import NAMED_SETTINGS
+from sknml._tuner import NMTuneClassifier
+from sknml._validation import check_float32_range, forget_fit
 
-_NO_REGULARIZER = {"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]}
+
+def _grid(*names):
+    """``GridSearchCV`` candidates for named settings, in the order given."""
+    return [
+        {key: [value] for key, value in NAMED_SETTINGS[name].items()} for name in names
+    ]
+
 
 #: The candidates ``NMTuneClassifierCV(param_grid=None)`` compares: a list of
-#: ``GridSearchCV``-style dicts, each entry setting parameters of
-#: :class:`NMTuneClassifier` (all others keep their defaults, early stopping
-#: included). 5 candidates, from the simplest to the most complex (the order
-#: ``selection='one_standard_error'`` prefers):
-#:
-#: - the linear probe (``n_layers=0``) without and with standardization: unit-norm
-#:   sentence embeddings do better without it, raw activations need it;
-#: - plain MLP tuning (all ``lambda_*=0``);
-#: - NMTune with the default weights (the reference code's) and with the paper's
-#:   (0.01 each, ``svd_top_k=1``).
-DEFAULT_PARAM_GRID: list[dict] = [
-    {"n_layers": [0], "standardize": [False, True]},
-    _NO_REGULARIZER,
-    {},
-    {
-        "lambda_mse": [0.01],
-        "lambda_cov": [0.01],
-        "lambda_svd": [0.01],
-        "svd_top_k": [1],
-    },
-]
+#: ``GridSearchCV``-style dicts, one per entry of :data:`sknml.NAMED_SETTINGS`
+#: used, from the simplest to the most complex (the order
+#: ``selection='one_standard_error'`` prefers): the linear probe, plain MLP
+#: tuning and NMTune with the defaults. Every other parameter keeps its default.
+DEFAULT_PARAM_GRID: list[dict] = _grid("lp", "mlp", "nmtune")
 
 
 def _one_standard_error(cv_results: dict) -> int:
@@ -166,9 +159,13 @@ class NMTuneClassifierCV(
 
     Notes
     -----
-    Candidates are scored on the validation folds with ``scoring`` only, without
-    sample weights; ``sample_weight`` weights each candidate's training loss.
-    ``score`` is the accuracy of :meth:`predict`, as for any classifier.
+    ``sample_weight`` weights each candidate's training loss and its validation
+    scores, as ``GridSearchCV`` does, with scikit-learn's metadata routing on
+    or off: with routing on, the candidates and a ``scoring`` given by name
+    request the weights themselves, so that only ``NMTuneClassifierCV`` itself
+    needs ``set_fit_request(sample_weight=True)`` inside a ``Pipeline`` or an
+    outer search (a callable ``scoring`` receives them only if it requests
+    them). ``score`` is the accuracy of :meth:`predict`, as for any classifier.
 
     Parallel fits run in joblib's worker processes. joblib's default (loky)
     backend starts each worker with ``OMP_NUM_THREADS`` (and the MKL/OpenBLAS
@@ -247,7 +244,8 @@ class NMTuneClassifierCV(
             Class labels of any type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of each sample's cross-entropy, passed to every
-            candidate's fit (the validation scores are unweighted).
+            candidate's fit and, where the scorer accepts weights, of its
+            validation scores (see Notes).
 
         Returns
         -------
@@ -255,7 +253,7 @@ class NMTuneClassifierCV(
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
-        _check_float32_range(X)
+        check_float32_range(X)
         check_classification_targets(y)
         if len(np.unique(y)) < 2:
             raise ValueError(
@@ -270,6 +268,15 @@ class NMTuneClassifierCV(
         resolve_device(self.device)
         seed, cv_seed = self._seeds()
         base = NMTuneClassifier(device=self.device, random_state=seed)
+        scoring = self.scoring
+        if sample_weight is not None and _routing_enabled():
+            # With routing on, the inner search passes the weights only where
+            # they are requested: to the candidates' fits and their scores, as
+            # it does without routing.
+            base.set_fit_request(sample_weight=True)
+            base.set_score_request(sample_weight=True)
+            if isinstance(scoring, str):
+                scoring = get_scorer(scoring).set_score_request(sample_weight=True)
         param_grid = self._checked_param_grid(base)
         cv = self.cv
         if isinstance(cv, Integral):
@@ -277,7 +284,7 @@ class NMTuneClassifierCV(
         search = GridSearchCV(
             base,
             param_grid,
-            scoring=self.scoring,
+            scoring=scoring,
             n_jobs=self.n_jobs,
             refit=True if self.selection == "best" else _one_standard_error,
             cv=cv,
@@ -288,7 +295,7 @@ class NMTuneClassifierCV(
         try:
             search.fit(X, y, **fit_params)
         except BaseException:
-            _forget_fit(self)
+            forget_fit(self)
             raise
         self.cv_results_ = search.cv_results_
         self.best_index_ = int(search.best_index_)

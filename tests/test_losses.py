@@ -129,10 +129,11 @@ def _degenerate_batches():
 def test_full_objective_is_finite_on_degenerate_batches(name, z, dtype):
     z = torch.tensor(z, dtype=dtype, requires_grad=True)
     x = torch.ones_like(z)
-    logits = z @ torch.ones(z.shape[1], 2, dtype=dtype)
     target = torch.zeros(len(z), dtype=torch.long)
-    loss = NMTuneLoss(0.01, 0.01, 0.01, svd_top_k=5)((logits, z, x), target)
-    loss.backward()
+    for scale_invariant in (False, True):
+        logits = z @ torch.ones(z.shape[1], 2, dtype=dtype)
+        loss, _ = NMTuneLoss(0.01, 0.01, 0.01, 5, scale_invariant)(logits, z, x, target)
+        loss.backward()
     assert torch.isfinite(loss), name
     assert torch.isfinite(z.grad).all(), name
 
@@ -146,7 +147,9 @@ def test_loss_skips_regularizers_without_a_tuning_network():
     logits = torch.randn(6, 2, dtype=torch.float64)
     target = torch.tensor([0, 1, 0, 1, 0, 1])
     plain = torch.nn.functional.cross_entropy(logits, target)
-    assert NMTuneLoss(1.0, 1.0, 1.0, 1)((logits, x, x), target) == plain
+    loss, terms = NMTuneLoss(1.0, 1.0, 1.0, 1, True)(logits, x, x, target)
+    torch.testing.assert_close(loss, plain)
+    assert list(terms) == ["ce"]
 
 
 def test_sample_weights_scale_each_cross_entropy_term():
@@ -154,6 +157,59 @@ def test_sample_weights_scale_each_cross_entropy_term():
     target = torch.tensor([0, 0])
     weight = torch.tensor([0.0, 2.0], dtype=torch.float64)
     x = torch.zeros(2, 2)
-    loss = NMTuneLoss(0, 0, 0, 1)((logits, x, x), target, weight)
+    loss, _ = NMTuneLoss(0, 0, 0, 1, True)(logits, x, x, target, weight)
     per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
     torch.testing.assert_close(loss, per_sample[1])
+
+
+@_SETTINGS
+@given(_matrices(min_rows=2), st.sampled_from([1e-3, 0.7, 1e3]))
+def test_scale_invariant_terms_do_not_change_when_z_is_scaled(z, factor):
+    x = torch.flip(z, dims=[0])
+    for term in (
+        lambda m: covariance_loss(m, scale_invariant=True),
+        lambda m: consistency_loss(m, x, scale_invariant=True),
+        lambda m: singular_value_loss(m, 3),
+    ):
+        torch.testing.assert_close(term(factor * z), term(z), rtol=1e-7, atol=1e-12)
+
+
+@_SETTINGS
+@given(_matrices(min_rows=2))
+def test_scale_invariant_covariance_is_off_diagonal_over_squared_trace(z):
+    centered = z - z.mean(dim=0)
+    cov = centered.T @ centered / (len(z) - 1)
+    off_diagonal = cov.square().sum() - cov.diagonal().square().sum()
+    expected = off_diagonal / cov.trace().square()
+    scale = cov.square().sum() / cov.trace().square()
+    torch.testing.assert_close(
+        covariance_loss(z, scale_invariant=True),
+        expected,
+        rtol=1e-7,
+        atol=1e-9 * (1 + scale.item()),
+    )
+    assert 0 <= covariance_loss(z, scale_invariant=True) < 1 + 1e-9
+
+
+def test_scale_invariant_consistency_is_the_literal_one_times_the_dimension():
+    z, x = (
+        torch.randn(7, 5, dtype=torch.float64),
+        torch.randn(7, 5, dtype=torch.float64),
+    )
+    torch.testing.assert_close(
+        consistency_loss(z, x, scale_invariant=True), 5 * consistency_loss(z, x)
+    )
+    cosine = torch.nn.functional.cosine_similarity(z, x).mean()
+    torch.testing.assert_close(
+        consistency_loss(z, x, scale_invariant=True), 2 * (1 - cosine)
+    )
+
+
+def test_the_loss_returns_the_unweighted_terms_that_act():
+    z = torch.randn(16, 4, dtype=torch.float64)
+    x = torch.randn(16, 4, dtype=torch.float64)
+    logits = torch.randn(16, 2, dtype=torch.float64)
+    target = torch.randint(0, 2, (16,))
+    loss, terms = NMTuneLoss(2.0, 0.0, 3.0, 2, True)(logits, z, x, target)
+    assert list(terms) == ["ce", "mse", "svd"]
+    torch.testing.assert_close(loss, terms["ce"] + 2 * terms["mse"] + 3 * terms["svd"])

@@ -9,8 +9,7 @@ from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sknml import NMTuneClassifier
-from sknml import _spectrum as spectrum_module
+from sknml import NMTuneClassifier, _linalg
 from sknml.metrics import (
     largest_singular_value_ratio,
     neg_lsvr_scorer,
@@ -128,6 +127,7 @@ def test_torch_chunks_and_spectral_values(rng):
     )
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_tensor_computed_on_device(rng):
     X = rng.normal(size=(500, 30)).astype(np.float32)
@@ -138,7 +138,7 @@ def test_cuda_tensor_computed_on_device(rng):
 def test_float32_is_not_copied_whole(rng, monkeypatch):
     import tracemalloc
 
-    monkeypatch.setattr(spectrum_module, "_CHUNK_VALUES", 2**12)
+    monkeypatch.setattr(_linalg, "CHUNK_VALUES", 2**12)
     X = rng.normal(size=(20_000, 32)).astype(np.float32)
     tracemalloc.start()
     try:
@@ -151,7 +151,7 @@ def test_float32_is_not_copied_whole(rng, monkeypatch):
 
 
 def test_memmap_matches_array(rng, tmp_path, monkeypatch):
-    monkeypatch.setattr(spectrum_module, "_CHUNK_VALUES", 2**10)
+    monkeypatch.setattr(_linalg, "CHUNK_VALUES", 2**10)
     X = rng.normal(size=(300, 12)).astype(np.float32)
     path = tmp_path / "features.f32"
     X.tofile(path)

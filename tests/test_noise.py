@@ -347,6 +347,15 @@ def test_y_containers_keep_type_dtype_and_index():
     np.testing.assert_array_equal(np.unique(labels)[out.argmax(axis=1)], reference)
 
 
+def test_one_hot_labels_stay_in_the_columns_that_hold_labels():
+    # Column 1 holds no label: the noise flips between columns 0 and 2 only.
+    y = np.eye(3, dtype=int)[[0] * 10 + [2] * 10]
+    _, out = SymmetricLabelNoise(0.5, random_state=0).fit_resample(np.zeros((20, 1)), y)
+    assert out[:, 1].sum() == 0
+    assert (out.sum(axis=1) == 1).all()
+    assert (out.argmax(axis=1) != y.argmax(axis=1)).sum() == 10
+
+
 def test_non_contiguous_int_labels_keep_dtype():
     y = np.array([7, 7, 7, 42, 42, 42, -3, -3, -3] * 5, dtype=np.int16)
     _, y_res = PairFlipLabelNoise(0.4, random_state=0).fit_resample(np.ones((45, 1)), y)

@@ -8,12 +8,14 @@ import joblib
 import numpy as np
 import pytest
 from imblearn.pipeline import Pipeline as ImbPipeline
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknml import (
+    ALLOWED_TYPES,
     NMTuneClassifier,
     NMTuneClassifierCV,
     SpectrumProbe,
@@ -292,3 +294,44 @@ def test_nested_disallowed_type_and_dunder_attribute_are_refused(tmp_path):
     _forge(path, node)
     with pytest.raises(ValueError, match="Unexpected attribute '__class__'"):
         load_model(path)
+
+
+class NearestCentroid(ClassifierMixin, BaseEstimator):
+    """A user's own estimator, to register for model files."""
+
+    def __init__(self, shrink=0.0):
+        self.shrink = shrink
+
+    def fit(self, X, y):
+        self.classes_, index = np.unique(y, return_inverse=True)
+        self.centroids_ = np.stack(
+            [
+                X[index == k].mean(axis=0) * (1 - self.shrink)
+                for k in range(len(self.classes_))
+            ]
+        )
+        return self
+
+    def predict(self, X):
+        distances = ((X[:, None, :] - self.centroids_[None]) ** 2).sum(axis=2)
+        return self.classes_[distances.argmin(axis=1)]
+
+
+def test_a_registered_user_estimator_round_trips(data, tmp_path):
+    X, y = data
+    model = make_pipeline(StandardScaler(), NearestCentroid(shrink=0.1)).fit(X, y)
+    with pytest.raises(ValueError, match="register"):
+        save_model(model, tmp_path / "model.sknml")
+    name = ALLOWED_TYPES.register(NearestCentroid)
+    assert name == f"{__name__}.NearestCentroid" and name in ALLOWED_TYPES
+    assert ALLOWED_TYPES.register(NearestCentroid) == name  # twice: a no-op
+    loaded = _round_trip(model, tmp_path)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded[-1].shrink == 0.1
+
+
+def test_register_refuses_a_name_that_does_not_import_the_class():
+    with pytest.raises(ValueError, match="does not import"):
+        ALLOWED_TYPES.register(NearestCentroid, "sklearn.svm.SVC")
+    with pytest.raises(TypeError, match="expects a class"):
+        ALLOWED_TYPES.register("sklearn.svm.SVC")

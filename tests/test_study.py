@@ -44,14 +44,6 @@ def _same_weights(a, b):
     return all(torch.equal(a[name], b[name]) for name in a)
 
 
-def test_former_import_path_still_works():
-    import sknml.experiments.study as study
-    from sknml import study as former
-
-    assert former.run_study is study.run_study
-    assert sorted(former.__all__) == sorted(study.__all__)
-
-
 def test_small_cnn_shapes_and_non_negative_features():
     cnn = SmallCNN(n_features=32, channels=(4, 8))
     x = torch.rand(3, 1, 28, 28)

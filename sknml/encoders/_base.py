@@ -1,10 +1,48 @@
-"""What every encoder shares: input checks, tags and output feature names."""
+"""What every encoder shares: fit, transform, the cache, input checks and tags."""
+
+import functools
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
+from sknml._runtime import progress_bar
+from sknml.encoders._cache import _embed_cached
+
 _DEMO_EXTRA = "pip install 'sknml[demo]'"
+
+# The docstrings of the methods every encoder inherits, in each encoder's words
+# (its ``_docs``), so that the API reference documents them per class.
+_PARAMETERS = """
+Parameters
+----------
+X : {X_type}
+    {X_desc}
+"""
+_IGNORED_Y = """y : None
+    Ignored.
+"""
+_RETURNS = """
+Returns
+-------
+"""
+_OUTPUT = """{output} : ndarray of shape (n_samples, `n_features_out_`), dtype float32
+    {output_desc}
+"""
+_METHOD_DOCS = {
+    "fit": "{fit}\n"
+    + _PARAMETERS
+    + _IGNORED_Y
+    + _RETURNS
+    + "self : {name}\n    The fitted encoder.\n",
+    "transform": "{transform}\n" + _PARAMETERS + _RETURNS + _OUTPUT,
+    "fit_transform": "Fit and return the {output} of ``X`` in one pass (no probe).\n"
+    + _PARAMETERS
+    + _IGNORED_Y
+    + _RETURNS
+    + _OUTPUT,
+}
 
 
 def _check_inputs(X, *, text, empty="error"):
@@ -82,8 +120,116 @@ def _text_tags(tags):
     return tags
 
 
+def _documented(method, owner, doc):
+    """``method`` as a method of the class ``owner``, under another docstring."""
+
+    @functools.wraps(method)
+    def documented(self, *args, **kwargs):
+        return method(self, *args, **kwargs)
+
+    documented.__qualname__ = f"{owner.__name__}.{method.__name__}"
+    documented.__doc__ = doc
+    return documented
+
+
 class _BaseEncoder(TransformerMixin, BaseEstimator):
-    """Feature names ``<classname>0, <classname>1, ...`` for every encoder."""
+    """``fit``, ``transform``, ``fit_transform`` and the cache, for every encoder.
+
+    An encoder writes only its hooks:
+
+    - ``_check_X(X, *, reset)``: the inputs, checked, as a list or an array
+      (``reset`` is True in fit);
+    - ``_prepare()``: what fit sets up before the first embedding (a device, the
+      model); nothing by default;
+    - ``_embed_batch(batch)``: the float32 ``(len(batch), D)`` vectors of at most
+      ``batch_size`` inputs; an encoder whose model batches by itself overrides
+      ``_embed(items)``, all the inputs at once, instead;
+    - ``_namespace()``: the name of the encoder's folder in its ``cache``; None
+      (the default) for an encoder without a cache;
+
+    and the words of its docstrings and errors: ``_docs`` (the pieces of
+    ``_METHOD_DOCS``), ``_source`` (what returns the vectors) and ``_unit`` (what
+    one input is). ``fit`` embeds the first input to learn the output width
+    ``n_features_out_``, which every later output must have. An encoder with a
+    namespace embeds each distinct input once per call, and never an input that
+    its cache folder holds.
+    """
+
+    # Set by every encoder (see above).
+    _docs: dict
+    _source: str
+    _unit: str
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, template in _METHOD_DOCS.items():
+            doc = template.format(name=cls.__name__, **cls._docs)
+            setattr(cls, name, _documented(_BaseEncoder.__dict__[name], cls, doc))
+
+    # fit, fit_transform and transform are documented per encoder (_METHOD_DOCS).
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        items = self._fit_inputs(X)
+        self.n_features_out_ = self._encode(items[:1]).shape[1]
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        embeddings = self._encode(self._fit_inputs(X))
+        self.n_features_out_ = embeddings.shape[1]
+        return embeddings
+
+    def transform(self, X):
+        check_is_fitted(self)
+        embeddings = self._encode(self._check_X(X, reset=False))
+        if embeddings.shape[1] != self.n_features_out_:
+            raise ValueError(
+                f"{self._source} returned {embeddings.shape[1]} features per "
+                f"{self._unit}, {self.n_features_out_} in fit."
+            )
+        return embeddings
+
+    def _fit_inputs(self, X):
+        """The checked inputs of fit, once the encoder is set up and its cache named.
+
+        The cache is named once, in fit: the default name of a FunctionEncoder's
+        results digests the state of a callable object, which may change as it is
+        called.
+        """
+        items = self._check_X(X, reset=True)
+        self._prepare()
+        self._cache_namespace = self._namespace()
+        return items
+
+    def _prepare(self):
+        pass
+
+    def _namespace(self):
+        return None
+
+    def _encode(self, items):
+        """The vectors of the checked ``items``, through the cache if there is one."""
+        if self._cache_namespace is None:
+            return self._embed(items)
+        return _embed_cached(
+            items, self._embed, cache=self.cache, namespace=self._cache_namespace
+        )
+
+    def _embed(self, items):
+        """The vectors of ``items``, ``batch_size`` at a time."""
+        batches = progress_bar(
+            list(gen_batches(len(items), self.batch_size)),
+            enabled=self.verbose,
+            desc=type(self).__name__,
+            unit="batch",
+        )
+        parts = [self._embed_batch(items[batch]) for batch in batches]
+        widths = {part.shape[1] for part in parts}
+        if len(widths) > 1:
+            raise ValueError(
+                f"{self._source} returned vectors of several lengths: {widths}."
+            )
+        return np.concatenate(parts, axis=0)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names, e.g. ``sentenceencoder0``, ``sentenceencoder1``, ...

@@ -11,13 +11,9 @@ from numbers import Integral, Real
 import joblib
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
-from sknml._runtime import progress_bar
 from sknml.encoders._base import _BaseEncoder, _check_inputs, _text_tags
-from sknml.encoders._cache import _embed_cached
 
 
 def _digest(value):
@@ -146,6 +142,18 @@ class FunctionEncoder(_BaseEncoder):
         "verbose": ["verbose"],
     }
 
+    _docs = {
+        "X_type": "list or 1-d array-like",
+        "X_desc": "The inputs of ``func`` (texts for an embedding API).",
+        "fit": "Check the inputs and ``func``; nothing is trained.\n\n"
+        "Embeds the first input (through the cache) to learn the dimension.",
+        "transform": "Vectors of the inputs.",
+        "output": "embeddings",
+        "output_desc": "One vector per input.",
+    }
+    _source = "func"
+    _unit = "input"
+
     def __init__(
         self,
         func: Callable,
@@ -165,19 +173,18 @@ class FunctionEncoder(_BaseEncoder):
         self.retry_delay = retry_delay
         self.verbose = verbose
 
-    def _namespace(self):
-        """The cache folder of ``func``'s results; named in fit and kept.
+    def _check_X(self, X, *, reset):
+        return _check_inputs(X, text=False)
 
-        Kept, because the default name digests the state of a callable object,
-        which may change as it is called.
-        """
+    def _namespace(self):
+        """The cache folder of ``func``'s results."""
         key = self.cache_key
         if key is None:
             key = _default_cache_key(self.func)
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         return "function-" + digest[:24]
 
-    def _call(self, batch):
+    def _embed_batch(self, batch):
         """One call of ``func``, retried with exponential backoff."""
         for attempt in range(self.max_retries + 1):
             try:
@@ -213,90 +220,6 @@ class FunctionEncoder(_BaseEncoder):
             )
         if not np.isfinite(out).all():
             raise ValueError("func returned NaN or infinite values.")
-        return out
-
-    def _embed(self, items):
-        starts = range(0, len(items), self.batch_size)
-        parts = [
-            self._call(items[start : start + self.batch_size])
-            for start in progress_bar(
-                starts, enabled=self.verbose, desc="FunctionEncoder", unit="batch"
-            )
-        ]
-        dims = {part.shape[1] for part in parts}
-        if len(dims) > 1:
-            raise ValueError(f"func returned vectors of several lengths: {dims}.")
-        return np.concatenate(parts, axis=0)
-
-    def _transform(self, items):
-        return _embed_cached(
-            items, self._embed, cache=self.cache, namespace=self._cache_namespace
-        )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
-        """Fit and embed the inputs in one pass (no separate probe call).
-
-        Parameters
-        ----------
-        X : list or 1-d array-like
-            The inputs of ``func``.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            One vector per input.
-        """
-        self._cache_namespace = self._namespace()
-        embeddings = self._transform(_check_inputs(X, text=False))
-        self.n_features_out_ = embeddings.shape[1]
-        return embeddings
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the inputs and ``func``; nothing is trained.
-
-        Embeds the first input (through the cache) to learn the dimension.
-
-        Parameters
-        ----------
-        X : list or 1-d array-like
-            The inputs of ``func`` (texts for an embedding API).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : FunctionEncoder
-            The fitted encoder.
-        """
-        items = _check_inputs(X, text=False)
-        self._cache_namespace = self._namespace()
-        self.n_features_out_ = self._transform(items[:1]).shape[1]
-        return self
-
-    def transform(self, X):
-        """Vectors of the inputs.
-
-        Parameters
-        ----------
-        X : list or 1-d array-like
-            The inputs of ``func``.
-
-        Returns
-        -------
-        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            One vector per input.
-        """
-        check_is_fitted(self)
-        out = self._transform(_check_inputs(X, text=False))
-        if out.shape[1] != self.n_features_out_:
-            raise ValueError(
-                f"func returned {out.shape[1]} features per input, "
-                f"{self.n_features_out_} in fit."
-            )
         return out
 
     def __sklearn_tags__(self):

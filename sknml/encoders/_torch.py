@@ -7,12 +7,10 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from sknml._device import resolve_device
-from sknml._runtime import progress_bar
 from sknml.encoders._base import _BaseEncoder
 
 
@@ -120,6 +118,19 @@ class TorchEncoder(_BaseEncoder):
         "verbose": ["verbose"],
     }
 
+    _docs = {
+        "X_type": "array-like of shape (n_samples, ...) or list",
+        "X_desc": "Inputs of the module (or of ``preprocess``), shaped like in "
+        "``fit``.",
+        "fit": "Check the inputs and the module; nothing is trained.\n\n"
+        "Runs the module on the first sample to learn the output size.",
+        "transform": "Features of ``X``: the module's flattened outputs.",
+        "output": "features",
+        "output_desc": "One row of features per sample.",
+    }
+    _source = "module"
+    _unit = "sample"
+
     def __init__(
         self,
         module: torch.nn.Module,
@@ -164,89 +175,35 @@ class TorchEncoder(_BaseEncoder):
             )
         return X
 
-    def _forward(self, X, *, desc="TorchEncoder"):
-        module = self.module_
-        dtype = _module_dtype(module)
-        n_samples = len(X)
-        starts = range(0, n_samples, self.batch_size)
-        outputs = []
-        with _frozen(module):
-            for start in progress_bar(
-                starts, enabled=self.verbose, desc=desc, unit="batch"
-            ):
-                chunk = X[start : start + self.batch_size]
-                if self.preprocess is not None:
-                    chunk = self.preprocess(chunk)
-                batch = torch.as_tensor(chunk)
-                if batch.is_floating_point() or self.preprocess is None:
-                    batch = batch.to(dtype=dtype)
-                out = module(batch.to(self.device_))
-                if isinstance(out, tuple | list):
-                    out = out[0]
-                if not isinstance(out, torch.Tensor) or out.ndim == 0:
-                    raise TypeError(
-                        "module must return a tensor with a batch axis (or a tuple "
-                        f"starting with one), got {type(out).__name__}."
-                    )
-                if out.shape[0] != len(batch):
-                    raise ValueError(
-                        f"module returned {out.shape[0]} rows for a batch of "
-                        f"{len(batch)} samples."
-                    )
-                outputs.append(
-                    out.reshape(out.shape[0], -1).to("cpu", torch.float32).numpy()
-                )
-        return np.concatenate(outputs, axis=0)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the inputs and the module; nothing is trained.
-
-        Runs the module on the first sample to learn the output size.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...) or list
-            Inputs of the module (or of ``preprocess``).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : TorchEncoder
-            The fitted encoder.
-        """
-        X = self._check_X(X, reset=True)
+    def _prepare(self):
         self.device_ = resolve_device(self.device)
         if _module_device(self.module) == self.device_:
             self.module_ = self.module
         else:
             self.module_ = copy.deepcopy(self.module).to(self.device_)
-        self.n_features_out_ = self._forward(X[:1], desc="probe").shape[1]
-        return self
 
-    def transform(self, X):
-        """Features of ``X``: the module's flattened outputs.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...) or list
-            Inputs of the module (or of ``preprocess``), shaped like in ``fit``.
-
-        Returns
-        -------
-        features : ndarray of shape (n_samples, `n_features_out_`), dtype float32
-            One row of features per sample.
-        """
-        check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        features = self._forward(X)
-        if features.shape[1] != self.n_features_out_:
-            raise ValueError(
-                f"module returned {features.shape[1]} features per sample, "
-                f"{self.n_features_out_} in fit."
-            )
-        return features
+    def _embed_batch(self, chunk):
+        module = self.module_
+        with _frozen(module):
+            if self.preprocess is not None:
+                chunk = self.preprocess(chunk)
+            batch = torch.as_tensor(chunk)
+            if batch.is_floating_point() or self.preprocess is None:
+                batch = batch.to(dtype=_module_dtype(module))
+            out = module(batch.to(self.device_))
+            if isinstance(out, tuple | list):
+                out = out[0]
+            if not isinstance(out, torch.Tensor) or out.ndim == 0:
+                raise TypeError(
+                    "module must return a tensor with a batch axis (or a tuple "
+                    f"starting with one), got {type(out).__name__}."
+                )
+            if out.shape[0] != len(batch):
+                raise ValueError(
+                    f"module returned {out.shape[0]} rows for a batch of "
+                    f"{len(batch)} samples."
+                )
+            return out.reshape(out.shape[0], -1).to("cpu", torch.float32).numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

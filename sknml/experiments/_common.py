@@ -7,21 +7,21 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sknml import NMTuneClassifier
+from sknml import NAMED_SETTINGS, NMTuneClassifier
 from sknml._device import resolve_device
-
-# The three ways to train on frozen features that every experiment compares:
-# a linear probe, an MLP (NMTune's network with its regularizers off) and NMTune.
-TUNER_PARAMS = {
-    "lp": {"n_layers": 0},
-    "mlp": {"lambda_mse": 0.0, "lambda_cov": 0.0, "lambda_svd": 0.0},
-    "nmtune": {},
-}
+from sknml._tuner import NETWORK_PARAMETERS
 
 
 def make_tuner(kind, **params):
-    """A fresh ``NMTuneClassifier`` of one compared kind ('lp', 'mlp', 'nmtune')."""
-    return NMTuneClassifier(**TUNER_PARAMS[kind], **params)
+    """A fresh ``NMTuneClassifier`` of one named setting ('lp', 'mlp', 'nmtune').
+
+    Training-loop parameters (``max_epochs``...) are not passed to the linear
+    probe, which has no loop.
+    """
+    setting = NAMED_SETTINGS[kind]
+    if setting.get("n_layers") == 0:
+        params = {k: v for k, v in params.items() if k not in NETWORK_PARAMETERS}
+    return NMTuneClassifier(**setting, **params)
 
 
 def default_cache_dir() -> Path:

@@ -104,10 +104,12 @@ class _BaseLabelNoise(BaseSampler):
             return _draw_exact(y_idx, matrix, rng)
         return _draw_independent(y_idx, matrix, rng)
 
-    def _fit_resample(self, X, y):
-        return X, self._resample_labels(y, y, one_hot=False)
+    # imbalanced-learn's fit_resample calls this abstract step on X converted to
+    # an array; fit_resample here returns X itself and is written whole, so the
+    # step is never called, and None (not a method) keeps the class concrete.
+    _fit_resample = None
 
-    def _check_X_y(self, X, y, accept_sparse=None):
+    def _check_X_y(self, X, y):
         # X is only checked for shape and consistency with y: the noise never looks
         # at it, so any dtype (strings, NaN) and any sparse format passes through.
         y, one_hot = check_target_type(y, indicate_one_vs_all=True)
@@ -136,10 +138,9 @@ class _BaseLabelNoise(BaseSampler):
         self.noise_mask_ = noisy_idx != y_idx
         self.noise_rate_ = float(self.noise_mask_.mean())
         self.sampling_strategy_ = self._sampling_type
-        if one_hot:
-            return _labels_to_container(y, noisy_idx, one_hot=True)
-        # Indexing classes_ (np.unique of y) keeps the labels' values and dtype.
-        return _labels_to_container(y, self.classes_[noisy_idx], one_hot=False)
+        # Indexing classes_ (np.unique of y) keeps the labels' values and dtype; for
+        # one-hot y they are column indices, of the columns that hold a label.
+        return _labels_to_container(y, self.classes_[noisy_idx], one_hot)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X: ArrayLike, y: ArrayLike) -> tuple:

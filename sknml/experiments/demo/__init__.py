@@ -13,5 +13,6 @@ domain) and out-of-domain (OOD: the other domains).
 - ``sknml benchmark``: every domain as the training domain in turn, the paper's
   Table 2 layout, written as Markdown.
 
-Hyper-parameters are the paper's defaults; nothing is tuned on any test split.
+Hyper-parameters are the package's defaults, not the paper's (``docs/tuner.md`` says
+how they were chosen); nothing is tuned on any test split.
 """

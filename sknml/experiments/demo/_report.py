@@ -191,7 +191,13 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
         ranking = sorted(
             nn_methods, key=lambda m: mean_over(m, split, "accuracy"), reverse=True
         )
-        lines.append(f"\nAverage {split} accuracy ranks: " + " > ".join(ranking) + ".")
+        # Means equal to 0.01 point are a tie, written "=".
+        means = [round(100 * mean_over(m, split, "accuracy"), 2) for m in ranking]
+        order = ranking[0] + "".join(
+            f" {'=' if b == a else '>'} {m}"
+            for m, a, b in zip(ranking[1:], means[:-1], means[1:], strict=True)
+        )
+        lines.append(f"\nAverage {split} accuracy ranks: {order}.")
     if "LogReg" in methods:
         lines += [
             "",

@@ -29,8 +29,12 @@ def _make_method(name, *, seed, max_epochs, device):
     if name == "NMTuneCV":
         grid = None
         if budget:
+            # The probe has no epochs; every network gets the budget.
             grid = [
-                {**params, "max_epochs": [max_epochs]} for params in DEFAULT_PARAM_GRID
+                params
+                if params.get("n_layers") == [0]
+                else {**params, "max_epochs": [max_epochs]}
+                for params in DEFAULT_PARAM_GRID
             ]
         return NMTuneClassifierCV(grid, device=device, random_state=seed, n_jobs=1)
     if name not in METHODS:

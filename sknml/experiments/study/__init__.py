@@ -26,15 +26,29 @@ from sknml.experiments.study._backbone import (
     pretrain_backbone,
 )
 from sknml.experiments.study._claims import check_claims, summarize
-from sknml.experiments.study._cli import add_subcommand
+
+# The command line's hook (sknml._cli imports it), not part of the public API.
+from sknml.experiments.study._cli import add_subcommand as add_subcommand
 from sknml.experiments.study._report import write_report
-from sknml.experiments.study._runs import DEFAULT_SETTINGS, QUICK_SETTINGS, run_study
+from sknml.experiments.study._runs import DEFAULT_SETTINGS as _DEFAULT_SETTINGS
+from sknml.experiments.study._runs import QUICK_SETTINGS as _QUICK_SETTINGS
+from sknml.experiments.study._runs import run_study
+
+#: The settings of ``sknml study`` (a dict of :func:`run_study`'s keyword
+#: arguments): six noise ratios (0 to 50%), three seeds, 20,000 pre-training
+#: images for 3 epochs, 5,000 probe-fitting rows, 10,000 ID test rows, every OOD
+#: row, and the estimators' own training budget (``max_epochs=None``).
+DEFAULT_SETTINGS = _DEFAULT_SETTINGS
+
+#: The settings of ``sknml study --quick``: every code path on real data in
+#: seconds (two noise ratios, two seeds, 2,000 pre-training images for one epoch,
+#: 500 rows per split, 5 epochs per network); what the tests run.
+QUICK_SETTINGS = _QUICK_SETTINGS
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "QUICK_SETTINGS",
     "SmallCNN",
-    "add_subcommand",
     "check_claims",
     "load_or_pretrain",
     "pretrain_backbone",

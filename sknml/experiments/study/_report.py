@@ -71,7 +71,8 @@ def _plot_accuracy_vs_spectrum(result, path):
             spectral * 2,
             accuracy,
             metric=xlabel,
-            labels=[f"{100 * r:g}%" for r in rates] * 2,
+            # The two methods share each x: one label per noise ratio, on LP's.
+            labels=[f"{100 * r:g}%" for r in rates] + [""] * len(rates),
             groups=groups,
             ax=ax,
         )
