@@ -6,7 +6,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install-test install-demo install-docs data test demo bench lint docs
+.PHONY: install-test install-demo install-docs data test demo bench gpu-check lint docs
 
 install-test:
 	$(PIP) install -q $(TORCH)
@@ -40,6 +40,12 @@ demo: install-demo
 bench: install-test
 	$(PYTHON) benchmarks/bench_training.py
 	$(PYTHON) benchmarks/bench_spectral.py
+
+# On a machine with a CUDA device: the CUDA tests, large fits, CPU agreement
+# (a few minutes); install a CUDA build of torch first. Writes gpu_check.md.
+gpu-check:
+	$(PIP) install -q -e ".[test]"
+	$(PYTHON) benchmarks/bench_gpu.py --out gpu_check.md
 
 # The gallery executes every example; each keeps under a minute on 2 cores.
 docs: install-docs data

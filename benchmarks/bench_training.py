@@ -1,11 +1,18 @@
-"""Training speed of NMTuneClassifier against a hand-written torch loop.
+"""Training and prediction speed of NMTuneClassifier against what a user would use.
 
-For LP, MLP and NMTune at D=384 and D=768 it times, in one run and interleaved,
-(a) ``NMTuneClassifier.fit`` end to end and (b) the minimal torch loop over
-pre-loaded tensors with the same network, loss, optimizer and schedule (the limit).
-It also times NMTune's regularizers written the naive way (``svdvals`` and a D x D
-covariance) inside the same raw loop, and checks that the linear probe matches
-``LogisticRegression`` on the same features. Prints a markdown table.
+One run, on the same float32 rows (``make_embedding_like``, 10 classes), the same
+network shape (two hidden layers of width D, as ``MLPClassifier((D, D))``), batch
+256, AdamW-style training for a fixed number of epochs, no early stopping:
+
+- ``NMTuneClassifier`` as plain MLP tuning (``lambda_*=0``) and as NMTune;
+- scikit-learn's ``MLPClassifier(hidden_layer_sizes=(D, D))``;
+- a bare skorch ``NeuralNetClassifier`` with its default ``DataLoader``;
+- the raw torch loop over pre-loaded tensors (the limit), for both losses;
+- the linear probe (``standardize='auto'``) against ``LogisticRegression()`` on
+  the raw and the standardized rows (time and accuracy);
+- ``predict_proba`` against the raw float32 forward pass and ``MLPClassifier``.
+
+Epoch times are medians of the per-epoch wall times; prints markdown tables.
 
     python benchmarks/bench_training.py            # the documented run
     python benchmarks/bench_training.py --quick    # a smoke run
@@ -14,143 +21,167 @@ covariance) inside the same raw loop, and checks that the linear probe matches
 import argparse
 import platform
 import time
+import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch import NeuralNetClassifier
+from threadpoolctl import threadpool_limits
 
 from sknml import NMTuneClassifier
 from sknml._losses import NMTuneLoss
 from sknml._network import NMTuneNetwork
-from sknml._tuner import _column_scaling
 from sknml.datasets import make_embedding_like
 
-METHODS = {
-    "LP": {"n_layers": 0},
+BATCH_SIZE = 256
+_NETWORK = {"n_layers": 2, "hidden_ratio": 1.0}
+_METHODS = {
     "MLP": {"lambda_mse": 0.0, "lambda_cov": 0.0, "lambda_svd": 0.0},
     "NMTune": {},
 }
-# An LP epoch takes ~0.1 s: more of them keep its timings above the noise.
-EPOCH_FACTOR = {"LP": 5, "MLP": 1, "NMTune": 1}
 
 
-class _NaiveNMTuneLoss(NMTuneLoss):
-    """The regularizers as first written: full SVD and a D x D covariance."""
-
-    def forward(self, output, target, sample_weight=None):
-        logits, z, x = output
-        loss = F.cross_entropy(logits, target)
-        loss = loss + self.lambda_mse * F.mse_loss(
-            F.normalize(z, dim=1), F.normalize(x.detach(), dim=1)
-        )
-        centered = z - z.mean(dim=0)
-        cov = centered.T @ centered / (len(z) - 1)
-        off_diagonal = cov.square().sum() - cov.diagonal().square().sum()
-        loss = loss + self.lambda_cov * off_diagonal / z.shape[1]
-        s = torch.linalg.svdvals(z)
-        return loss - self.lambda_svd * s[: self.svd_top_k].mean() / s.sum()
+def _median_epoch(seconds):
+    return float(np.median(seconds))
 
 
-def raw_loop(X, y, params, epochs, batch_size, seed, loss_class=NMTuneLoss):
-    """Train the estimator's network with nothing but torch; return seconds."""
+def ours(X, y, X_test, y_test, params, epochs):
+    """``NMTuneClassifier.fit``: (s per epoch, fit s, accuracy, estimator)."""
     start = time.perf_counter()
-    torch.manual_seed(seed)
-    estimator = NMTuneClassifier(**params)
-    linear_probe = estimator.n_layers == 0
-    mean, scale = _column_scaling(X)
-    module = NMTuneNetwork(
-        mean,
-        scale,
-        n_classes=int(y.max()) + 1,
-        n_layers=estimator.n_layers,
-        hidden_ratio=estimator.hidden_ratio,
-        activation=estimator.activation,
-        batch_norm=estimator.batch_norm,
-        residual=estimator.residual,
+    clf = NMTuneClassifier(
+        **_NETWORK,
+        **params,
+        max_epochs=epochs,
+        batch_size=BATCH_SIZE,
+        standardize=False,
+        early_stopping=False,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    fit = time.perf_counter() - start
+    per_epoch = _median_epoch(clf.history_[:, "dur"])
+    return per_epoch, fit, clf.score(X_test, y_test), clf
+
+
+def sklearn_mlp(X, y, X_test, y_test, epochs):
+    """``MLPClassifier((D, D))`` for ``epochs`` epochs: (s per epoch, fit s, acc)."""
+    clf = MLPClassifier(
+        hidden_layer_sizes=(X.shape[1],) * 2,
+        batch_size=BATCH_SIZE,
+        random_state=0,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
     )
-    criterion = loss_class(
-        estimator.lambda_mse,
-        estimator.lambda_cov,
-        estimator.lambda_svd,
-        estimator.svd_top_k,
+    classes = np.unique(y)
+    seconds = []
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(epochs):
+            tick = time.perf_counter()
+            clf.partial_fit(X, y, classes=classes)
+            seconds.append(time.perf_counter() - tick)
+    fit = time.perf_counter() - start
+    return _median_epoch(seconds), fit, clf.score(X_test, y_test), clf
+
+
+class _MLP(torch.nn.Module):
+    def __init__(self, n_features, n_classes):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(n_features, n_features),
+            torch.nn.ReLU(),
+            torch.nn.Linear(n_features, n_features),
+            torch.nn.ReLU(),
+            torch.nn.Linear(n_features, n_classes),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def bare_skorch(X, y, X_test, y_test, epochs):
+    """skorch's ``NeuralNetClassifier`` with its defaults but the budget."""
+    torch.manual_seed(0)
+    net = NeuralNetClassifier(
+        _MLP,
+        module__n_features=X.shape[1],
+        module__n_classes=int(y.max()) + 1,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.AdamW,
+        lr=1e-3,
+        max_epochs=epochs,
+        batch_size=BATCH_SIZE,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
     )
-    optimizer = torch.optim.AdamW(
-        module.parameters(),
-        lr=1e-2 if linear_probe else 1e-3,
-        weight_decay=0.0 if linear_probe else 1e-4,
+    start = time.perf_counter()
+    net.fit(X, y)
+    fit = time.perf_counter() - start
+    accuracy = float(np.mean(net.predict(X_test) == y_test))
+    return _median_epoch(net.history[:, "dur"]), fit, accuracy
+
+
+def raw_loop(X, y, params, epochs):
+    """The network and loss of ``NMTuneClassifier`` in a bare loop: s per epoch."""
+    torch.manual_seed(0)
+    network = NMTuneNetwork(
+        X.shape[1],
+        int(y.max()) + 1,
+        activation="relu",
+        batch_norm=False,
+        residual=True,
+        **_NETWORK,
     )
-    n_batches = -(-len(X) // batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs * n_batches)
+    defaults = NMTuneClassifier().get_params()
+    criterion = NMTuneLoss(
+        **{
+            key: params.get(key, defaults[key])
+            for key in ("lambda_mse", "lambda_cov", "lambda_svd", "svd_top_k")
+        },
+        scale_invariant=True,
+    )
+    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-4)
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
-    generator = torch.Generator().manual_seed(seed)
-    module.train()
+    seconds = []
     for _ in range(epochs):
-        order = torch.randperm(len(X), generator=generator)
-        for i in range(n_batches):
-            rows = order[i * batch_size : (i + 1) * batch_size]
+        tick = time.perf_counter()
+        for rows in torch.randperm(len(X)).split(BATCH_SIZE):
             optimizer.zero_grad()
-            loss = criterion(module(X_t[rows]), y_t[rows])
+            logits, z, x = network.tuned(X_t[rows])
+            loss, _ = criterion(logits, z, x, y_t[rows], None)
             loss.backward()
             optimizer.step()
-            schedule.step()
-    return time.perf_counter() - start
+        seconds.append(time.perf_counter() - tick)
+    return _median_epoch(seconds)
 
 
-def estimator_fit(X, y, params, epochs, batch_size, seed):
-    """``NMTuneClassifier.fit`` end to end; return seconds."""
-    start = time.perf_counter()
-    # Like the raw loop: standardized input, every row trained on, a fixed budget.
-    NMTuneClassifier(
-        max_epochs=epochs,
-        batch_size=batch_size,
-        standardize=True,
-        early_stopping=False,
-        random_state=seed,
-        device="cpu",
-        **params,
-    ).fit(X, y)
-    return time.perf_counter() - start
+def raw_forward(module, X):
+    """``softmax(module(X))`` in float32 in the estimator's chunks."""
+    with torch.no_grad():
+        return torch.cat(
+            [
+                F.softmax(module(chunk)[0], dim=1)
+                for chunk in torch.from_numpy(X).split(65536)
+            ]
+        ).numpy()
 
 
-def bench_speed(n_samples, n_features, epochs, repeats, batch_size):
-    data = make_embedding_like(n_samples, n_features, 10, random_state=0)
-    X, y = data.data, data.target
-    per_epoch = {}
-    for method, params in METHODS.items():
-        n_epochs = epochs * EPOCH_FACTOR[method]
-        timings = {"estimator": [], "raw": []}
-        if method == "NMTune":
-            timings["naive"] = []
-        for repeat in range(repeats):
-            timings["estimator"].append(
-                estimator_fit(X, y, params, n_epochs, batch_size, repeat)
-            )
-            timings["raw"].append(raw_loop(X, y, params, n_epochs, batch_size, repeat))
-            if method == "NMTune":
-                timings["naive"].append(
-                    raw_loop(
-                        X, y, params, n_epochs, batch_size, repeat, _NaiveNMTuneLoss
-                    )
-                )
-        per_epoch[method] = {k: np.median(v) / n_epochs for k, v in timings.items()}
-    return per_epoch
-
-
-def bench_probe_accuracy(n_samples, n_features):
-    data = make_embedding_like(n_samples, n_features, 10, random_state=0)
-    X_train, X_test, y_train, y_test = train_test_split(
-        data.data, data.target, random_state=0
-    )
-    probe = NMTuneClassifier(n_layers=0, random_state=0, device="cpu")
-    probe_accuracy = probe.fit(X_train, y_train).score(X_test, y_test)
-    plain = LogisticRegression(max_iter=2000).fit(X_train, y_train)
-    scaled = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    scaled.fit(X_train, y_train)
-    return probe_accuracy, plain.score(X_test, y_test), scaled.score(X_test, y_test)
+def _median_time(function, repeats):
+    seconds = []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - tick)
+    return float(np.median(seconds))
 
 
 def main():
@@ -159,49 +190,75 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    n_samples, epochs, repeats = (2000, 1, 1) if args.quick else (20000, 2, 5)
-    batch_size = 256
-    # The first optimizer of a process imports torch's compiler stack (seconds);
-    # pay it before timing anything.
-    warm = make_embedding_like(300, 16, 10, random_state=0)
-    estimator_fit(warm.data, warm.target, {}, 1, batch_size, 0)
-
-    print(
-        f"# bench_training: N={n_samples}, 10 classes, batch {batch_size}, "
-        f"{args.threads} threads, {epochs} epochs ({5 * epochs} for LP) x {repeats} "
-        f"repeats, median; "
-        f"torch {torch.__version__}, {platform.processor() or platform.machine()}\n"
+    threadpool_limits(args.threads)
+    n_samples, n_predict, epochs, repeats = (
+        (2000, 5000, 2, 1) if args.quick else (20000, 100000, 5, 5)
+    )
+    data = make_embedding_like(n_samples + 5000, 384, 10, random_state=0)
+    X, X_test, y, y_test = train_test_split(
+        data.data.astype(np.float32), data.target, test_size=5000, random_state=0
     )
     print(
-        "| D | method | estimator s/epoch | raw loop s/epoch | estimator / raw |"
-        " vs MLP (estimator) |"
+        f"# bench_training: {len(X)} x {X.shape[1]} float32 training rows, 10 "
+        f"classes, two hidden layers of width {X.shape[1]}, batch {BATCH_SIZE}, "
+        f"{epochs} epochs, {args.threads} threads; torch {torch.__version__}, "
+        f"{platform.processor() or platform.machine()}\n"
     )
-    print("|---|---|---|---|---|---|")
-    for n_features in (384, 768):
-        timings = bench_speed(n_samples, n_features, epochs, repeats, batch_size)
-        mlp = timings["MLP"]["estimator"]
-        for method, t in timings.items():
-            print(
-                f"| {n_features} | {method} | {t['estimator']:.3f} | {t['raw']:.3f} | "
-                f"{t['estimator'] / t['raw']:.3f} | {t['estimator'] / mlp:.2f} |"
-            )
-        naive = timings["NMTune"]["naive"]
-        print(
-            f"| {n_features} | NMTune, naive svdvals + DxD covariance (raw loop) | - |"
-            f" {naive:.3f} | - | {naive / timings['MLP']['raw']:.2f} (vs raw MLP) |"
+    # The first fit of a process pays torch's one-off imports; not timed.
+    ours(X[:300], y[:300], X_test, y_test, {}, 1)
+    rows, fitted = [], {}
+    for method, params in _METHODS.items():
+        per_epoch, fit, accuracy, fitted[method] = ours(
+            X, y, X_test, y_test, params, epochs
         )
-
-    print(
-        "\n| D | linear probe (n_layers=0) | LogisticRegression | ratio |"
-        " StandardScaler + LogisticRegression | ratio |"
-    )
-    print("|---|---|---|---|---|---|")
-    for n_features in (384, 768):
-        probe, plain, scaled = bench_probe_accuracy(n_samples, n_features)
-        print(
-            f"| {n_features} | {probe:.4f} | {plain:.4f} | {probe / plain:.3f} |"
-            f" {scaled:.4f} | {probe / scaled:.3f} |"
+        rows.append((f"NMTuneClassifier, {method}", per_epoch, fit, accuracy))
+        rows.append(
+            (f"raw torch loop, {method}", raw_loop(X, y, params, epochs), None, None)
         )
+    *mlp_row, sk_mlp = sklearn_mlp(X, y, X_test, y_test, epochs)
+    rows.append(("MLPClassifier((384, 384))", *mlp_row))
+    rows.append(
+        ("skorch NeuralNetClassifier", *bare_skorch(X, y, X_test, y_test, epochs))
+    )
+    reference = rows[-2][1]
+    print("| trainer | s / epoch | vs MLPClassifier | fit s | test accuracy |")
+    print("|---|---:|---:|---:|---:|")
+    for name, per_epoch, fit, accuracy in rows:
+        cells = [f"{per_epoch:.3f}", f"{per_epoch / reference:.2f}"]
+        cells += ["-" if fit is None else f"{fit:.2f}"]
+        cells += ["-" if accuracy is None else f"{accuracy:.4f}"]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+    print("\n| linear probe | fit s | test accuracy |\n|---|---:|---:|")
+    for name, probe in (
+        ("NMTuneClassifier(n_layers=0)", NMTuneClassifier(n_layers=0, device="cpu")),
+        ("LogisticRegression()", LogisticRegression()),
+        (
+            "StandardScaler() + LogisticRegression()",
+            make_pipeline(StandardScaler(), LogisticRegression()),
+        ),
+    ):
+        start = time.perf_counter()
+        probe.fit(X, y)
+        fit = time.perf_counter() - start
+        print(f"| {name} | {fit:.2f} | {probe.score(X_test, y_test):.4f} |")
+
+    big = make_embedding_like(n_predict, 384, 10, random_state=1).data.astype(
+        np.float32
+    )
+    network = fitted["NMTune"].net_.module_.eval()
+    predictors = {
+        "raw float32 forward (same network)": lambda: raw_forward(network, big),
+        "NMTuneClassifier (NMTune)": lambda: fitted["NMTune"].predict_proba(big),
+        "NMTuneClassifier (MLP)": lambda: fitted["MLP"].predict_proba(big),
+        "MLPClassifier((384, 384))": lambda: sk_mlp.predict_proba(big),
+    }
+    seconds = {name: _median_time(f, repeats) for name, f in predictors.items()}
+    raw_s = seconds["raw float32 forward (same network)"]
+    print(f"\n| predict_proba on {n_predict} x 384 float32 rows | s | vs raw forward |")
+    print("|---|---:|---:|")
+    for name, value in seconds.items():
+        print(f"| {name} | {value:.3f} | {value / raw_s:.2f} |")
 
 
 if __name__ == "__main__":
