@@ -40,7 +40,7 @@ def embedding_api(texts):
     if calls["sent"] == 1:
         raise ConnectionError("the service is busy, try again")
     calls["texts"] += len(texts)
-    return model.encode(texts, batch_size=64)
+    return model.encode(texts, batch_size=64, show_progress_bar=False)
 
 
 # %%

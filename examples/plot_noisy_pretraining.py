@@ -12,7 +12,7 @@ loss.
 
 This example replays that experiment in miniature with the package's public
 pieces: a small CNN pre-trained on Fashion-MNIST with 0%, 10% and 30% of its
-labels flipped (:func:`sknml.study.load_or_pretrain`, which caches each
+labels flipped (:func:`sknml.experiments.study.load_or_pretrain`, which caches each
 backbone), the frozen backbone as the first step of a scikit-learn pipeline
 (:class:`~sknml.encoders.TorchEncoder`), a linear probe and NMTune on top
 (:class:`~sknml.NMTuneClassifier`), and the spectral metrics of
@@ -35,8 +35,8 @@ from sklearn.pipeline import Pipeline
 
 from sknml import NMTuneClassifier, TorchEncoder
 from sknml.datasets import load_fashion_mnist, load_mnist_5k
+from sknml.experiments.study import load_or_pretrain
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
-from sknml.study import load_or_pretrain
 
 # Backbones are cached in a temporary directory (or ``$SKNML_CACHE``).
 cache = Path(os.environ.get("SKNML_CACHE", Path(tempfile.gettempdir()) / "sknml"))
@@ -89,7 +89,7 @@ for rate in noise_rates:
         model = Pipeline(
             [
                 ("encode", TorchEncoder(backbone.features, batch_size=512)),
-                ("tune", NMTuneClassifier(max_epochs=30, random_state=0, **params)),
+                ("tune", NMTuneClassifier(random_state=0, **params)),
             ]
         )
         row[f"{name} ID"] = model.fit(X_id_fit, y_id_fit).score(X_id_test, y_id_test)

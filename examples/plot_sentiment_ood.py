@@ -30,7 +30,7 @@ import torch
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from sknml import NMTuneClassifier, SentenceEncoder
+from sknml import NAMED_SETTINGS, NMTuneClassifier, SentenceEncoder
 from sknml.datasets import load_sentiment_domains
 from sknml.metrics import singular_value_entropy
 from sknml.plot import plot_accuracy_vs_spectrum
@@ -76,7 +76,7 @@ for domain in ("amazon", "tweets", "nyt"):
 # --------------------------------------
 heads = {
     "LP": NMTuneClassifier(n_layers=0, random_state=0),
-    "MLP": NMTuneClassifier(lambda_mse=0, lambda_cov=0, lambda_svd=0, random_state=0),
+    "MLP": NMTuneClassifier(**NAMED_SETTINGS["mlp"], random_state=0),
     "NMTune": NMTuneClassifier(random_state=0),
 }
 accuracy, sve = {}, {}
@@ -89,7 +89,17 @@ for name, head in heads.items():
     # The features the head classifies on the in-domain test split.
     features = model[:-1].transform(X_test)
     sve[name] = singular_value_entropy(model[-1].transform(features))
-    print(name, {d: round(a, 3) for d, a in accuracy[name].items()})
+    kept = getattr(model[-1], "best_epoch_", None)
+    print(name, {d: round(a, 3) for d, a in accuracy[name].items()}, "epoch", kept)
+
+# %%
+# The networks start as the probe, and keep a trained epoch only when it beats
+# the probe on their validation rows (10% of the 480 training snippets) by more
+# than chance. Where the printed epoch is 0 they returned the probe itself, and
+# their bars below equal the probe's by design. On these sentence embeddings that
+# is what cross-validation found best (see "How the defaults were chosen" in the
+# documentation); NMTune tunes where the frozen features leave more to gain, as
+# on the noisy CNN backbones of the study example.
 
 # %%
 # Accuracy per domain, and against the spectrum of the features

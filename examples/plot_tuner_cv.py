@@ -26,11 +26,9 @@ X_train, X_test, y_train, y_test = train_test_split(
 candidates = {
     "LP": {"n_layers": [0]},
     "MLP": {"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]},
-    "NMTune 0.01": {"lambda_cov": [0.01]},
-    "NMTune 0.04": {"lambda_cov": [0.04]},
+    "NMTune": {},
+    "NMTune cov=0.3": {"lambda_cov": [0.3]},
 }
-for grid in candidates.values():
-    grid["max_epochs"] = [30]
 model = NMTuneClassifierCV(list(candidates.values()), cv=3, random_state=0)
 model.fit(X_train, y_train)
 print("chosen:", model.best_params_)
