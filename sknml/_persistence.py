@@ -42,7 +42,7 @@ class AllowedTypes(Mapping):
     Only these are instantiated by :func:`load_model`; a file naming anything
     else is rejected before any class is touched. It is a read-only mapping from
     names such as ``"sknml.NMTuneClassifier"`` to classes (each imported when
-    first looked up), plus :meth:`register` to add a class of your own.
+    first looked up), plus ``register`` to add a class of your own.
 
     Examples
     --------
