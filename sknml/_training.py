@@ -113,8 +113,7 @@ class _Validation:
             self.best = (accuracy, loss)
         if epoch == 0:
             self.start_correct, self.start_loss = correct, loss
-            self.kept = (accuracy, loss)
-        elif (
+        if epoch == 0 or (
             loss <= self.start_loss
             and self._beats_start(correct)
             and (
@@ -196,9 +195,6 @@ def train_network(
     history = History()
     validation = None if valid is None else _Validation(valid, tol)
     if validation is not None:
-        start_state = {
-            key: value.detach().clone() for key, value in network.state_dict().items()
-        }
         history.new_epoch()
         history.record("epoch", 0)
         for key, value in validation.update(network, 0).items():
@@ -218,12 +214,9 @@ def train_network(
             # Checked before the loss: the spectral term's eigensolver fails on NaN.
             if not torch.isfinite(z).all():
                 raise _diverged(epoch, lr)
+            index = rows.to(device)
             loss, terms = criterion(
-                logits,
-                z,
-                x,
-                y[rows.to(device)],
-                None if weight is None else weight[rows.to(device)],
+                logits, z, x, y[index], None if weight is None else weight[index]
             )
             if not torch.isfinite(loss):
                 raise _diverged(epoch, lr)
@@ -262,8 +255,5 @@ def train_network(
     network.eval()
     if validation is None:
         return history, len(history)
-    if validation.kept_epoch == 0:
-        network.load_state_dict(start_state)
-    else:
-        network.load_state_dict(validation.kept_state)
+    network.load_state_dict(validation.kept_state)
     return history, validation.kept_epoch

@@ -147,7 +147,8 @@ class NMTuneClassifier(
     (``init='probe'``): its head holds the probe and ``g`` outputs zero, so the
     untrained network *is* the probe, and early stopping keeps that start unless a
     trained epoch classifies the validation rows better by more than chance (a
-    McNemar test), so a network is the probe where tuning does not help.
+    McNemar test) with no higher cross-entropy, so a network is the probe where
+    tuning does not help.
 
     Parameters
     ----------
@@ -234,13 +235,14 @@ class NMTuneClassifier(
         part. After ``n_iter_no_change`` epochs without improvement the learning
         rate is divided by 10; after as many more, training ends. The epoch kept
         is the start unless a trained epoch beats the start's validation
-        accuracy by more than two standard errors of the difference (then the
-        most accurate such epoch): a gain within the split's noise never replaces
-        the start, and when the start is kept and it is the probe
-        (``init='probe'`` with ``residual``), the probe is solved again on all
-        the training rows. 'auto' turns it on from 100 training rows. Without it
-        the learning rate follows a cosine to zero over ``max_epochs`` epochs and
-        the last epoch is kept.
+        accuracy by more than two standard errors of the difference (McNemar's
+        test) with no higher validation cross-entropy (then the most accurate
+        such epoch): a gain within the split's noise never replaces the start,
+        and when the start is kept and it is the probe (``init='probe'`` with
+        ``residual``), the probe is solved again on all the training rows.
+        'auto' turns it on from 100 training rows. Without it the learning rate
+        follows a cosine to zero over ``max_epochs`` epochs and the last epoch is
+        kept.
     validation_fraction : float, default=0.1
         Share of the training set held out when early stopping is on.
     n_iter_no_change : int, default=5
@@ -503,7 +505,7 @@ class NMTuneClassifier(
     def _fit(self, X, y_index, sample_weight, device, seed):
         """Resolve the recipe, fit the probe and train the network on ``device``."""
         self.device_ = str(device)
-        self._resolve_recipe(X, y_index, sample_weight, seed)
+        self._resolve_recipe(X, y_index, sample_weight, device, seed)
         if self.recipe_["standardize"]:
             mean, scale = _column_scaling(X, sample_weight)
             X = _standardized(X, mean, scale)
@@ -525,7 +527,7 @@ class NMTuneClassifier(
         self.net_ = self._as_skorch_net(network, history)
         self.history_ = self.net_.history
 
-    def _resolve_recipe(self, X, y_index, sample_weight, seed):
+    def _resolve_recipe(self, X, y_index, sample_weight, device, seed):
         """Decide every ``'auto'`` for this fit and store the result in ``recipe_``.
 
         ``standardize='auto'``: the probe with and without standardization,
@@ -537,7 +539,7 @@ class NMTuneClassifier(
         """
         recipe = {"standardize": self.standardize, "standardize_scores": None}
         if self.standardize == "auto":
-            scores = self._probe_cv_scores(X, y_index, sample_weight, seed)
+            scores = self._probe_cv_scores(X, y_index, sample_weight, device, seed)
             recipe["standardize_scores"] = scores
             recipe["standardize"] = scores is not None and (
                 scores["standardized"][0] > scores["raw"][0] + _AUTO_STANDARDIZE_MARGIN
@@ -561,7 +563,7 @@ class NMTuneClassifier(
             else self.batch_size
         )
 
-    def _probe_cv_scores(self, X, y_index, sample_weight, seed):
+    def _probe_cv_scores(self, X, y_index, sample_weight, device, seed):
         """Mean CV ``(accuracy, -log-loss)`` of the probe on raw and standardized X.
 
         None when a class has too few rows for the folds.
@@ -577,16 +579,16 @@ class NMTuneClassifier(
         )
         weight = np.ones(len(X)) if sample_weight is None else sample_weight
         sums = {"raw": np.zeros(2), "standardized": np.zeros(2)}
-        device = resolve_device(self.device)
         n_classes = len(self.classes_)
         for train, test in folds.split(rows, y_index[rows]):
             train, test = rows[train], rows[test]
-            for name in sums:
-                X_train, X_test = X[train], X[test]
-                if name == "standardized":
-                    mean, scale = _column_scaling(X_train, weight[train])
-                    X_train = _standardized(X_train, mean, scale)
-                    X_test = _standardized(X_test, mean, scale)
+            raw = X[train], X[test]
+            mean, scale = _column_scaling(raw[0], weight[train])
+            splits = {
+                "raw": raw,
+                "standardized": tuple(_standardized(part, mean, scale) for part in raw),
+            }
+            for name, (X_train, X_test) in splits.items():
                 with warnings.catch_warnings():
                     # A candidate that converges slowly is still compared; the
                     # final fit warns if the chosen one does not converge.
