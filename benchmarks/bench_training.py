@@ -165,12 +165,13 @@ def raw_loop(X, y, params, epochs):
 
 
 def raw_forward(module, X):
-    """``softmax(module(X))`` in float32 in the estimator's chunks."""
-    with torch.no_grad():
+    """``softmax(module(X))`` in float32, 4,096 rows at a time (the fastest chunk
+    size measured here), without autograd."""
+    with torch.inference_mode():
         return torch.cat(
             [
                 F.softmax(module(chunk)[0], dim=1)
-                for chunk in torch.from_numpy(X).split(65536)
+                for chunk in torch.from_numpy(X).split(4096)
             ]
         ).numpy()
 

@@ -10,7 +10,9 @@ inside training splits only. This script tests them, unchanged, on
 - the study's held-out image halves (Fashion-MNIST, MNIST-5k, digits) on the
   frozen features of its CNNs pre-trained with 0% and 30% label noise: fitted on
   the fit halves the selection cross-validated on, scored on the other halves,
-  which it never saw (one fixed split; the seed changes the model only).
+  which it never saw (one fixed split; the seed changes the model only);
+- the same halves on the pooled features of EfficientNet-Lite0 (ImageNet), whose
+  fit halves took part in the choice (``--family effnet``; the ``bench`` extra).
 
 Every head is scored by accuracy and macro-F1; prints a markdown table of the mean
 and standard deviation over seeds.
@@ -50,6 +52,8 @@ def _splits(args):
         tasks.update(text_tasks())
     if args.family in (None, "cnn"):
         tasks.update(image_tasks(("cnn0", "cnn30"), test=True))
+    if args.family in (None, "effnet"):
+        tasks.update(image_tasks(("effnet",), test=True))
     return tasks
 
 
@@ -76,12 +80,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--family", choices=["text", "cnn"], help="one family only")
+    parser.add_argument(
+        "--family", choices=["text", "cnn", "effnet"], help="one family only"
+    )
+    parser.add_argument("--only", nargs="*", help="head names to run")
     args = parser.parse_args(argv)
 
+    heads = [head for head in HEADS if not args.only or head in args.only]
     tasks = _splits(args)
     jobs = [
-        (task, head, seed) for task in tasks for head in HEADS for seed in args.seeds
+        (task, head, seed) for task in tasks for head in heads for seed in args.seeds
     ]
     start = time.perf_counter()
     results = Parallel(n_jobs=args.n_jobs)(
@@ -90,7 +98,7 @@ def main(argv=None):
     seconds = time.perf_counter() - start
     print("| task | head | accuracy | macro-F1 |\n|---|---|---:|---:|")
     for task in tasks:
-        for head in HEADS:
+        for head in heads:
             rows = np.array(
                 [
                     r

@@ -40,7 +40,7 @@ from sknml.datasets._sentiment import DOMAINS
 from sknml.experiments._common import environment
 
 TERMS = {"mse": "lambda_mse", "cov": "lambda_cov", "svd": "lambda_svd"}
-GRID = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+GRID = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]
 PROPERTY = {
     "mse": "cosine of z and x",
     "cov": "covariance ratio of z",

@@ -77,17 +77,22 @@ for name, head in {
 # The second pipeline read every embedding from the cache: the API saw each of
 # the 800 texts once. The figure shows the two heads and the singular value
 # spectrum of the API's features.
-fig = plt.figure(figsize=(10, 3.5))
-grid = fig.add_gridspec(1, 3)
-ax = fig.add_subplot(grid[0, 0])
+fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.bar(list(accuracy), list(accuracy.values()), color=["tab:gray", "tab:blue"])
 ax.set_ylim(0.5, 1.0)
 ax.set_ylabel("test accuracy")
+ax.set_title("two heads on the API's embeddings")
+fig.tight_layout()
+
+# %%
+# The singular value spectrum of the API's features (see
+# :func:`sknml.plot.plot_spectrum`).
 features = pipe[:-1].transform(X_test)
+fig = plt.figure(figsize=(8, 3.5))
 plot_spectrum(
     {"MiniLM via the API": features},
     splits=(20,),
-    axes=[fig.add_subplot(grid[0, i]) for i in (1, 2)],
+    axes=[fig.add_subplot(1, 2, i) for i in (1, 2)],
 )
 fig.tight_layout()
 plt.show()

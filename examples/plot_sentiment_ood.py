@@ -104,7 +104,7 @@ for name, head in heads.items():
 # %%
 # Accuracy per domain, and against the spectrum of the features
 # -------------------------------------------------------------
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=[1.6, 1])
+fig, left = plt.subplots(figsize=(7, 4))
 positions = np.arange(len(tests))
 for i, name in enumerate(heads):
     left.bar(
@@ -119,14 +119,22 @@ left.set_ylim(100 * lowest - 8, None)
 left.set_ylabel("accuracy (%)")
 left.set_title("trained on movie snippets")
 left.legend()
+fig.tight_layout()
 
+# %%
+# Where each head's features sit on the spectrum: the SVE of the features the head
+# classifies against its accuracy, in domain and averaged out of domain.
+fig, right = plt.subplots(figsize=(6, 4))
 ood = [d for d in tests if "OOD" in d]
+# Heads with the same features (the networks that kept the probe) share one label.
+same = {name: [other for other in heads if sve[other] == sve[name]] for name in heads}
+labels = [" = ".join(same[name]) if same[name][0] == name else "" for name in heads]
 plot_accuracy_vs_spectrum(
     [sve[name] for name in heads] * 2,
     [accuracy[name]["movie (ID)"] for name in heads]
     + [np.mean([accuracy[name][d] for d in ood]) for name in heads],
     metric="SVE",
-    labels=list(heads) * 2,
+    labels=labels * 2,
     groups=["ID"] * len(heads) + ["OOD mean"] * len(heads),
     ax=right,
 )

@@ -20,6 +20,7 @@ and the result is stored in ``recipe_``.
 """
 
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -54,7 +55,7 @@ from sknml._training import train_network
 from sknml._validation import check_float32_range, forget_fit
 
 # Rows per chunk when standardizing X or predicting: bounds the memory held.
-_CHUNK_ROWS = 8192
+_CHUNK_ROWS = 4096
 # early_stopping='auto' holds out a validation split from this many rows on.
 _AUTO_EARLY_STOPPING_MIN_ROWS = 100
 # batch_size='auto': at least this many batches per epoch, of 32 to 256 rows.
@@ -721,13 +722,14 @@ class NMTuneClassifier(
         net.history = history
         return net
 
-    def _forward(self, X, output):
-        """Network output ``output`` (0: logits, 1: z) for X, chunk by chunk.
+    def _forward(self, X, output, finish=None):
+        """Network output ``output`` (0: logits, 1: z) for X as an ndarray.
 
-        Computed in X's dtype: float32 X runs the network as it is, float64 X a
-        float64 view of its weights (float32 matrix products round differently
-        with the number of rows, so a row's prediction would depend on the rows
-        predicted with it).
+        Chunk by chunk, each chunk passed through ``finish`` (e.g. softmax) while
+        it is in cache. Computed in X's dtype: float32 X runs the network as it
+        is, float64 X a float64 view of its weights (float32 matrix products round
+        differently with the number of rows, so a row's prediction would depend on
+        the rows predicted with it).
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float32, np.float64), reset=False)
@@ -741,15 +743,15 @@ class NMTuneClassifier(
                 for name, value in module.state_dict().items()
             }
         results = []
-        with torch.no_grad():
+        with torch.inference_mode():
             for rows in gen_batches(len(X), _CHUNK_ROWS):
                 chunk = as_tensor(X[rows]).to(self.device_)
                 if state is None:
                     values = module(chunk)[output]
                 else:
                     values = torch.func.functional_call(module, state, (chunk,))[output]
-                results.append(values)
-        return torch.cat(results) if results else torch.empty(0, dtype=dtype)
+                results.append((values if finish is None else finish(values)).cpu())
+        return torch.cat(results).numpy()
 
     def decision_function(self, X):
         """Class scores (logits) of the head.
@@ -768,7 +770,7 @@ class NMTuneClassifier(
         logits = self._forward(X, 0)
         if len(self.classes_) == 2:
             logits = logits[:, 1] - logits[:, 0]
-        return logits.cpu().numpy()
+        return logits
 
     def predict_log_proba(self, X):
         """Log of the class probabilities.
@@ -783,7 +785,7 @@ class NMTuneClassifier(
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return torch.log_softmax(self._forward(X, 0), dim=1).cpu().numpy()
+        return self._forward(X, 0, partial(torch.log_softmax, dim=1))
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -798,7 +800,7 @@ class NMTuneClassifier(
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return torch.softmax(self._forward(X, 0), dim=1).cpu().numpy()
+        return self._forward(X, 0, partial(torch.softmax, dim=1))
 
     def predict(self, X):
         """Predicted class labels.
@@ -813,7 +815,7 @@ class NMTuneClassifier(
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        indices = self._forward(X, 0).argmax(1).cpu().numpy()
+        indices = self._forward(X, 0, partial(torch.argmax, dim=1))
         return self.classes_[indices]
 
     def transform(self, X):
@@ -831,7 +833,7 @@ class NMTuneClassifier(
         Z : ndarray of shape (n_samples, n_features)
             Tuned features, in the dtype of X (float32 or float64).
         """
-        return self._forward(X, 1).cpu().numpy()
+        return self._forward(X, 1)
 
     def fit_transform(self, X, y, **fit_params):
         """Fit, then return the tuned features of the training data.

@@ -111,6 +111,23 @@ def test_float64_rows_predict_the_same_alone_or_in_a_batch(fitted, digits):
     np.testing.assert_allclose(together, alone, rtol=1e-12)
 
 
+def test_predictions_over_several_chunks_agree_with_each_other(fitted, digits):
+    # More rows than one chunk of _forward: every method sees the same logits.
+    X, _ = digits
+    X = np.tile(X, (3, 1))[: sknml._tuner._CHUNK_ROWS + 123]
+    proba = fitted.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        fitted.predict_log_proba(X), np.log(proba), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_array_equal(
+        fitted.predict(X), fitted.classes_[proba.argmax(axis=1)]
+    )
+    np.testing.assert_allclose(
+        proba[-200:], fitted.predict_proba(X[-200:]), rtol=1e-5, atol=1e-7
+    )
+
+
 def test_net_is_a_skorch_net_on_raw_features(fitted, digits):
     X, _ = digits
     assert isinstance(fitted.net_, skorch.NeuralNet)
@@ -361,7 +378,9 @@ def test_sigint_from_another_thread_interrupts_fit(digits):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            NMTuneClassifier(max_epochs=100_000).fit(X[:100], y[:100])
+            NMTuneClassifier(max_epochs=100_000, early_stopping=False).fit(
+                X[:100], y[:100]
+            )
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
