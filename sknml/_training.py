@@ -237,12 +237,14 @@ def train_network(
                 history.record(key, value)
             since_best = 0 if row["valid_best"] else since_best + 1
         history.record("dur", time.perf_counter() - start)
+        # Shown by update() with the count it moves to: the loss of that epoch.
         bar.set_postfix(
             {
                 key: f"{history[-1][key]:.4f}"
                 for key in ("train_loss", "valid_acc")
                 if key in history[-1]
-            }
+            },
+            refresh=False,
         )
         bar.update()
         if since_best >= n_iter_no_change:

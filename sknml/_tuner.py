@@ -48,6 +48,7 @@ from skorch.history import History
 
 from sknml._data import as_float32_tensor, as_tensor, place_rows, validation_split
 from sknml._device import resolve_device
+from sknml._docs import DocLinkMixin
 from sknml._losses import NMTuneLoss
 from sknml._network import NMTuneNetwork
 from sknml._probe import fit_probe
@@ -122,7 +123,11 @@ def _standardized(X, mean, scale):
 
 
 class NMTuneClassifier(
-    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    DocLinkMixin,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Classifier on frozen foundation-model features, tuned with NMTune.
 
@@ -315,7 +320,10 @@ class NMTuneClassifier(
 
     Prediction computes in the dtype of X: float32 input runs the float32
     network as it is; float64 input runs it in float64, so that a row's
-    prediction does not depend on the rows predicted with it.
+    prediction does not depend on the rows predicted with it. The class scores
+    skip one product: the last layer of ``g`` and the head are both linear, so
+    they are applied as one ``hidden -> classes`` map (the same scores up to
+    float rounding); ``transform`` computes ``z`` in full.
 
     References
     ----------
@@ -746,10 +754,14 @@ class NMTuneClassifier(
         with torch.inference_mode():
             for rows in gen_batches(len(X), _CHUNK_ROWS):
                 chunk = as_tensor(X[rows]).to(self.device_)
+                # Logits (output 0) through the composed head, z in full.
+                args, kwargs = (chunk,), {"logits_only": output == 0}
                 if state is None:
-                    values = module(chunk)[output]
+                    values = module(*args, **kwargs)
                 else:
-                    values = torch.func.functional_call(module, state, (chunk,))[output]
+                    values = torch.func.functional_call(module, state, args, kwargs)
+                if output:
+                    values = values[output]
                 results.append((values if finish is None else finish(values)).cpu())
         return torch.cat(results).numpy()
 

@@ -2,6 +2,7 @@
 
 import _thread
 import io
+import re
 import signal
 import subprocess
 import sys
@@ -126,6 +127,30 @@ def test_predictions_over_several_chunks_agree_with_each_other(fitted, digits):
     np.testing.assert_allclose(
         proba[-200:], fitted.predict_proba(X[-200:]), rtol=1e-5, atol=1e-7
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"n_layers": 1},
+        {"n_layers": 3, "residual": False},
+        {"batch_norm": False, "activation": "gelu", "standardize": True},
+    ],
+)
+def test_predicted_logits_are_those_of_the_full_forward_pass(digits, params):
+    # Prediction composes the last layer of g with the head (one product fewer);
+    # a random start makes that layer non-zero from the first step.
+    X, y = digits
+    X = X.astype(np.float32)
+    clf = NMTuneClassifier(**{**FAST, "max_epochs": 2, "init": "random", **params})
+    clf.fit(X[:500], y[:500])
+    with torch.inference_mode():
+        full = clf.net_.module_(torch.from_numpy(X))[0].numpy()
+    np.testing.assert_allclose(
+        clf.decision_function(X), full, rtol=1e-5, atol=1e-5 * np.abs(full).max()
+    )
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[full.argmax(axis=1)])
 
 
 def test_net_is_a_skorch_net_on_raw_features(fitted, digits):
@@ -253,6 +278,17 @@ def test_verbose_shows_a_progress_bar(digits, capsys):
     X, y = digits
     NMTuneClassifier(verbose=1, **FAST).fit(X[:100], y[:100])
     assert "NMTune" in capsys.readouterr().err
+
+
+def test_progress_bar_shows_the_loss_of_the_epoch_it_counts(digits, capsys):
+    X, y = digits
+    clf = NMTuneClassifier(verbose=1, **{**FAST, "max_epochs": 4}).fit(X[:200], y[:200])
+    bar = capsys.readouterr().err
+    shown = re.findall(r"(\d+)/4 \[[^]]*train_loss=(-?[\d.]+)\]", bar)
+    assert shown
+    for count, loss in shown:
+        assert int(count) >= 1
+        assert loss == f"{clf.history_[int(count) - 1]['train_loss']:.4f}"
 
 
 def _degenerate_problems():
