@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import sknml
+from sknml._docs import DOCS_URL
 
 # Examples load the bundled MiniLM model; nothing may reach the network, and
 # their embedding caches go to a build-time directory, never the user's home.
@@ -20,6 +21,8 @@ author = "sknml developers"
 copyright = "2024-2026, sknml developers"
 release = sknml.__version__
 version = release
+# Canonical page addresses; estimators' HTML repr links here too.
+html_baseurl = DOCS_URL
 
 extensions = [
     "sphinx.ext.autodoc",

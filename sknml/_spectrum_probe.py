@@ -13,11 +13,14 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknml._dask import validate_dask_data
+from sknml._docs import DocLinkMixin
 from sknml._spectrum import entropy, largest_ratio, spectrum
 from sknml._validation import is_dask_array
 
 
-class SpectrumProbe(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SpectrumProbe(
+    DocLinkMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Pass-through step that records the singular value spectrum of its input.
 
     Put it anywhere in a :class:`~sklearn.pipeline.Pipeline`: ``fit`` computes the

@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from sknml._device import resolve_device
+from sknml._docs import DocLinkMixin
 from sknml._settings import NAMED_SETTINGS
 from sknml._tuner import NMTuneClassifier
 from sknml._validation import check_float32_range, forget_fit
@@ -64,7 +65,11 @@ def _one_standard_error(cv_results: dict) -> int:
 
 
 class NMTuneClassifierCV(
-    ClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    DocLinkMixin,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """NMTune, MLP tuning or the linear probe, chosen by inner cross-validation.
 

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
+from sknml._docs import DocLinkMixin
 from sknml._runtime import progress_bar
 from sknml.encoders._cache import _embed_cached
 
@@ -132,7 +133,7 @@ def _documented(method, owner, doc):
     return documented
 
 
-class _BaseEncoder(TransformerMixin, BaseEstimator):
+class _BaseEncoder(DocLinkMixin, TransformerMixin, BaseEstimator):
     """``fit``, ``transform``, ``fit_transform`` and the cache, for every encoder.
 
     An encoder writes only its hooks:

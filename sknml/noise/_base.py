@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from sknml._docs import DocLinkMixin
 from sknml.noise._draws import _draw_exact, _draw_independent
 
 _RandomStateLike = int | np.random.RandomState | None
@@ -76,7 +77,7 @@ def _labels_to_container(y_orig, labels, one_hot):
     return out.tolist() if isinstance(y_orig, list) else out
 
 
-class _BaseLabelNoise(BaseSampler):
+class _BaseLabelNoise(DocLinkMixin, BaseSampler):
     """Common machinery: validation, drawing, fitted attributes, output types.
 
     A subclass defines ``_transition_matrix(classes)``; it may override ``_draw``.
