@@ -10,7 +10,11 @@ network shape (two hidden layers of width D, as ``MLPClassifier((D, D))``), batc
 - the raw torch loop over pre-loaded tensors (the limit), for both losses;
 - the linear probe (``standardize='auto'``) against ``LogisticRegression()`` on
   the raw and the standardized rows (time and accuracy);
-- ``predict_proba`` against the raw float32 forward pass and ``MLPClassifier``.
+- ``predict_proba`` against the raw float32 forward pass (through the whole
+  network, and through the composed head as ``predict_proba``) and
+  ``MLPClassifier``;
+- one hidden layer's matrix product in torch and in NumPy (the BLAS
+  ``MLPClassifier`` uses), the kernel both forward passes spend most time in.
 
 Epoch times are medians of the per-epoch wall times; prints markdown tables.
 
@@ -22,6 +26,7 @@ import argparse
 import platform
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -164,25 +169,54 @@ def raw_loop(X, y, params, epochs):
     return _median_epoch(seconds)
 
 
-def raw_forward(module, X):
-    """``softmax(module(X))`` in float32, 4,096 rows at a time (the fastest chunk
-    size measured here), without autograd."""
+def raw_forward(module, X, logits_only=False):
+    """``softmax`` of the logits of ``module`` on X in float32, 4,096 rows at a
+    time (the fastest chunk size measured here), without autograd: through the
+    whole network, or with ``logits_only`` through the composed head as
+    ``predict_proba`` computes them."""
     with torch.inference_mode():
         return torch.cat(
             [
-                F.softmax(module(chunk)[0], dim=1)
+                F.softmax(
+                    module(chunk, logits_only=True)
+                    if logits_only
+                    else module(chunk)[0],
+                    dim=1,
+                )
                 for chunk in torch.from_numpy(X).split(4096)
             ]
         ).numpy()
 
 
-def _median_time(function, repeats):
-    seconds = []
-    for _ in range(repeats):
-        tick = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - tick)
-    return float(np.median(seconds))
+def _cpu_name():
+    """The processor's model name where Linux says it, else its architecture."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or platform.machine()
+
+
+def _median_times(functions, repeats, rounds=3):
+    """Median seconds of each function: ``rounds`` rounds, each giving every
+    function ``repeats`` timed calls in a row, so drifts of the machine hit all
+    alike.
+
+    Each block starts with an untimed call: the thread pools of torch (OpenMP)
+    and of NumPy's OpenBLAS spin for a while after their last job and slow the
+    other library's next call (a torch product right after a NumPy one: 0.29 s
+    instead of 0.23 s here), and a pool that has gone to sleep wakes slowly.
+    """
+    seconds = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            function()
+            for _ in range(repeats):
+                tick = time.perf_counter()
+                function()
+                seconds[name].append(time.perf_counter() - tick)
+    return {name: float(np.median(values)) for name, values in seconds.items()}
 
 
 def main():
@@ -203,7 +237,7 @@ def main():
         f"# bench_training: {len(X)} x {X.shape[1]} float32 training rows, 10 "
         f"classes, two hidden layers of width {X.shape[1]}, batch {BATCH_SIZE}, "
         f"{epochs} epochs, {args.threads} threads; torch {torch.__version__}, "
-        f"{platform.processor() or platform.machine()}\n"
+        f"{_cpu_name()}\n"
     )
     # The first fit of a process pays torch's one-off imports; not timed.
     ours(X[:300], y[:300], X_test, y_test, {}, 1)
@@ -240,7 +274,10 @@ def main():
         ),
     ):
         start = time.perf_counter()
-        probe.fit(X, y)
+        # LogisticRegression() on the raw rows stops at max_iter (the table says).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            probe.fit(X, y)
         fit = time.perf_counter() - start
         print(f"| {name} | {fit:.2f} | {probe.score(X_test, y_test):.4f} |")
 
@@ -250,16 +287,33 @@ def main():
     network = fitted["NMTune"].net_.module_.eval()
     predictors = {
         "raw float32 forward (same network)": lambda: raw_forward(network, big),
+        "raw float32 forward, composed head": lambda: raw_forward(
+            network, big, logits_only=True
+        ),
         "NMTuneClassifier (NMTune)": lambda: fitted["NMTune"].predict_proba(big),
         "NMTuneClassifier (MLP)": lambda: fitted["MLP"].predict_proba(big),
         "MLPClassifier((384, 384))": lambda: sk_mlp.predict_proba(big),
     }
-    seconds = {name: _median_time(f, repeats) for name, f in predictors.items()}
+    seconds = _median_times(predictors, repeats)
     raw_s = seconds["raw float32 forward (same network)"]
     print(f"\n| predict_proba on {n_predict} x 384 float32 rows | s | vs raw forward |")
     print("|---|---:|---:|")
     for name, value in seconds.items():
         print(f"| {name} | {value:.3f} | {value / raw_s:.2f} |")
+
+    weight = network.head.weight.new_empty(384, 384).normal_()
+    rows = torch.from_numpy(big)
+    with torch.inference_mode():
+        products = {
+            "torch (F.linear)": lambda: F.linear(rows, weight),
+            "NumPy (X @ W.T)": lambda: big @ weight.numpy().T,
+        }
+        seconds = _median_times(products, repeats)
+    torch_s = seconds["torch (F.linear)"]
+    print(f"\n| {n_predict} x 384 by 384 x 384 float32 product | s | vs torch |")
+    print("|---|---:|---:|")
+    for name, value in seconds.items():
+        print(f"| {name} | {value:.3f} | {value / torch_s:.2f} |")
 
 
 if __name__ == "__main__":
