@@ -219,6 +219,15 @@ def _median_times(functions, repeats, rounds=3):
     return {name: float(np.median(values)) for name, values in seconds.items()}
 
 
+def _print_times(title, seconds, *, reference, column):
+    """A markdown table of ``seconds`` by name, each also as a ratio to
+    ``seconds[reference]``."""
+    print(f"\n| {title} | s | {column} |")
+    print("|---|---:|---:|")
+    for name, value in seconds.items():
+        print(f"| {name} | {value:.3f} | {value / seconds[reference]:.2f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -294,12 +303,12 @@ def main():
         "NMTuneClassifier (MLP)": lambda: fitted["MLP"].predict_proba(big),
         "MLPClassifier((384, 384))": lambda: sk_mlp.predict_proba(big),
     }
-    seconds = _median_times(predictors, repeats)
-    raw_s = seconds["raw float32 forward (same network)"]
-    print(f"\n| predict_proba on {n_predict} x 384 float32 rows | s | vs raw forward |")
-    print("|---|---:|---:|")
-    for name, value in seconds.items():
-        print(f"| {name} | {value:.3f} | {value / raw_s:.2f} |")
+    _print_times(
+        f"predict_proba on {n_predict} x 384 float32 rows",
+        _median_times(predictors, repeats),
+        reference="raw float32 forward (same network)",
+        column="vs raw forward",
+    )
 
     weight = network.head.weight.new_empty(384, 384).normal_()
     rows = torch.from_numpy(big)
@@ -309,11 +318,12 @@ def main():
             "NumPy (X @ W.T)": lambda: big @ weight.numpy().T,
         }
         seconds = _median_times(products, repeats)
-    torch_s = seconds["torch (F.linear)"]
-    print(f"\n| {n_predict} x 384 by 384 x 384 float32 product | s | vs torch |")
-    print("|---|---:|---:|")
-    for name, value in seconds.items():
-        print(f"| {name} | {value:.3f} | {value / torch_s:.2f} |")
+    _print_times(
+        f"{n_predict} x 384 by 384 x 384 float32 product",
+        seconds,
+        reference="torch (F.linear)",
+        column="vs torch",
+    )
 
 
 if __name__ == "__main__":

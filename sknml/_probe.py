@@ -80,14 +80,16 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
     if sample_weight is None:
         sample_weight = torch.ones(n_samples)
     total = float(sample_weight.sum())
-    chunks = [
-        (X[rows], y[rows], sample_weight[rows])
-        for rows in gen_batches(n_samples, max(1, _CHUNK_ENTRIES // n_features))
-    ]
-    if len(chunks) == 1:
+    chunk_rows = max(1, _CHUNK_ENTRIES // n_features)
+    if n_samples <= chunk_rows:
         # X is one chunk: its copy in the solver's dtype is made once, not in
         # every pass (the memory it holds is the same).
         chunks = [(X.to(device, dtype), y.to(device), sample_weight.to(device, dtype))]
+    else:
+        chunks = [
+            (X[rows], y[rows], sample_weight[rows])
+            for rows in gen_batches(n_samples, chunk_rows)
+        ]
     # Solved for W' = a W on X / a, with a the root mean square of X's entries
     # (and C a^2, the same problem): the gradient test and L-BFGS's first step
     # then do not depend on the scale of the features.

@@ -1,13 +1,17 @@
-"""scikit-learn's (and imbalanced-learn's) common checks on every public estimator."""
+"""scikit-learn's (and imbalanced-learn's) common checks on every public estimator,
+and the link of its HTML repr."""
 
 import inspect
 
+import pytest
 import torch
 from _named import Named
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_docs import documented_objects
 
 import sknml
+from sknml._docs import DOCS_URL
 from sknml.noise import pair_flip_transition_matrix
 
 
@@ -89,3 +93,14 @@ def test_every_public_estimator_is_checked():
 @parametrize_with_checks(_instances(), expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", _instances(), ids=lambda e: type(e).__name__)
+def test_html_repr_links_to_the_api_page(estimator):
+    """The "?" of the HTML repr opens the page autosummary generates for the class."""
+    pages = {
+        obj: name for name, obj in documented_objects().items() if isinstance(obj, type)
+    }
+    link = f"{DOCS_URL}generated/{pages[type(estimator)]}.html"
+    assert estimator._get_doc_link() == link
+    assert f'href="{link}"' in estimator._repr_html_()
