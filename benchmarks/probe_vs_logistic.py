@@ -43,8 +43,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknml import NMTuneClassifier
-from sknml._runtime import torch_threads
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
+from sknml.utils import torch_threads
 
 FITS = {
     "LR raw": lambda: LogisticRegression(max_iter=1000),
@@ -66,8 +66,8 @@ def _splits(seeds):
     splits = []
     data = sentiment()
     X, y, domain = data["X"], data["y"], data["domain"]
-    for name in DOMAINS:
-        others = np.isin(domain, [d for d in DOMAINS if d != name])
+    for name in SENTIMENT_DOMAINS:
+        others = np.isin(domain, [d for d in SENTIMENT_DOMAINS if d != name])
         for seed in seeds:
             train, test = sentiment_split(data, name, seed)
             evaluations = {"ID": (X[test], y[test]), "OOD": (X[others], y[others])}

@@ -35,9 +35,9 @@ import torch
 from joblib import Parallel, delayed
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier
-from sknml._runtime import torch_threads
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import environment
+from sknml.utils import torch_threads
 
 TERMS = {"mse": "lambda_mse", "cov": "lambda_cov", "svd": "lambda_svd"}
 GRID = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]
@@ -77,7 +77,11 @@ def _fit(data, domain, params, epochs):
         start = time.perf_counter()
         clf.fit(X[train], y[train])
         seconds = time.perf_counter() - start
-        ood = [clf.score(X[where == d], y[where == d]) for d in DOMAINS if d != domain]
+        ood = [
+            clf.score(X[where == d], y[where == d])
+            for d in SENTIMENT_DOMAINS
+            if d != domain
+        ]
         return {
             "id": float(clf.score(X[test], y[test])),
             "ood": float(np.mean(ood)),

@@ -11,6 +11,9 @@ Every candidate is scored by stratified 3-fold cross-validation inside the
 - the pooled features of EfficientNet-Lite0 (ImageNet-trained) on the same three
   tasks (fit halves): non-negative and 60-80% zeros, unlike both of the above.
 
+``--family`` runs one of these three families only: ``text``, ``cnn`` or
+``effnet`` (the families of ``confirm_defaults.py``).
+
 On the sentiment domains each fold's model is also scored on the *training
 splits* of the other three domains: a proxy for out-of-domain accuracy that
 touches no test split ("transfer": the mean over target domains; "worst pair":
@@ -29,15 +32,15 @@ import json
 import time
 
 import numpy as np
-from _tasks import image_tasks, sentiment
+from _tasks import FAMILIES, add_family_option, image_tasks, sentiment
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier
-from sknml._runtime import torch_threads
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
+from sknml.utils import torch_threads
 
 
 def _nmtune(lambda_mse, lambda_cov, lambda_svd):
@@ -72,7 +75,7 @@ def sentiment_tasks(n_source=5000):
     data = sentiment()
     X, y, domain = data["X"], data["y"], data["domain"]
     tasks = {}
-    for name in DOMAINS:
+    for name in SENTIMENT_DOMAINS:
         rows = np.flatnonzero(domain == name)
         train, _ = train_test_split(
             rows, test_size=0.2, stratify=y[rows], random_state=0
@@ -111,11 +114,7 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="candidate names to run")
-    parser.add_argument(
-        "--family",
-        choices=["sentiment", "cnn", "effnet"],
-        help="run one task family only",
-    )
+    add_family_option(parser)
     args = parser.parse_args(argv)
 
     candidates = {
@@ -124,12 +123,12 @@ def main(argv=None):
         if not args.only or name in args.only
     }
     tasks, transfer = {}, {}
-    if args.family in (None, "sentiment"):
-        tasks, transfer = sentiment_tasks()
-    if args.family in (None, "cnn"):
-        tasks.update(image_tasks(("cnn0", "cnn30")))
-    if args.family in (None, "effnet"):
-        tasks.update(image_tasks(("effnet",)))
+    for family in [args.family] if args.family else FAMILIES:
+        if family == "text":
+            text, transfer = sentiment_tasks()
+            tasks.update(text)
+        else:
+            tasks.update(image_tasks(FAMILIES[family]))
     jobs = []
     for task, (X, y) in tasks.items():
         folds = StratifiedKFold(args.folds, shuffle=True, random_state=0).split(X, y)

@@ -75,7 +75,10 @@ html_css_files = ["sknml.css"]
 # Without internet there is no intersphinx: references into these packages stay
 # plain text; a nitpicky build (-n) then reports only references into sknml.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(sklearn|imblearn|torch|joblib|numpy|scipy|pathlib|argparse)\..*"),
+    (
+        r"py:.*",
+        r"(sklearn|imblearn|torch|joblib|numpy|scipy|pathlib|argparse|skorch)\..*",
+    ),
     (r"py:class", r"Module"),
 ]
 

@@ -7,8 +7,9 @@ Chen et al. (ICLR 2024) pre-train the same model on data whose labels are
 partly wrong and look at its frozen features downstream: slight noise can help
 in-domain (ID), noise hurts out of domain (OOD), and it flattens the singular
 value spectrum of the features (higher SVE and LSVR). NMTune, a small MLP with
-three regularizers trained on the frozen features, then recovers much of the
-loss.
+three regularizers trained on the frozen features, is their remedy; this example
+tests whether it recovers some of that loss, and the study's results page shows
+where it does and where it does not.
 
 This example replays that experiment in miniature with the package's public
 pieces: a small CNN pre-trained on Fashion-MNIST with 0%, 10% and 30% of its

@@ -11,10 +11,13 @@ inputs to features, and the data sets and studies that show the paper's findings
 from sknml._version import __version__
 
 # isort: split
+from sknml._net import NMTuneNet
 from sknml._persistence import ALLOWED_TYPES, load_model, save_model
+from sknml._recipe import inactive_parameters
 from sknml._settings import NAMED_SETTINGS as _NAMED_SETTINGS
 from sknml._spectrum_probe import SpectrumProbe
 from sknml._tuner import NMTuneClassifier
+from sknml._tuner_cv import DEFAULT_PARAM_GRID as _DEFAULT_PARAM_GRID
 from sknml._tuner_cv import NMTuneClassifierCV
 from sknml.encoders import FunctionEncoder, SentenceEncoder, TorchEncoder
 from sknml.noise import (
@@ -38,12 +41,30 @@ from sknml.noise import (
 #: entries are read-only.
 NAMED_SETTINGS = _NAMED_SETTINGS
 
+#: The candidates :class:`~sknml.NMTuneClassifierCV` compares by default
+#: (``param_grid=None``), in :class:`~sklearn.model_selection.GridSearchCV`'s
+#: format, from the simplest to the most complex (the order
+#: ``selection='one_standard_error'`` prefers):
+#:
+#: 1. ``{"n_layers": [0]}``: the linear probe, ``NAMED_SETTINGS["lp"]``;
+#: 2. ``{"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]}``: plain
+#:    MLP tuning, ``NAMED_SETTINGS["mlp"]``;
+#: 3. ``{}``: NMTune with :class:`~sknml.NMTuneClassifier`'s defaults,
+#:    ``NAMED_SETTINGS["nmtune"]``.
+#:
+#: Every other parameter keeps its default. To extend the search, pass a new
+#: list, such as ``[*DEFAULT_PARAM_GRID, {"lambda_svd": [0.1]}]``, rather than
+#: changing this one.
+DEFAULT_PARAM_GRID = _DEFAULT_PARAM_GRID
+
 __all__ = [
     "ALLOWED_TYPES",
+    "DEFAULT_PARAM_GRID",
     "FunctionEncoder",
     "NAMED_SETTINGS",
     "NMTuneClassifier",
     "NMTuneClassifierCV",
+    "NMTuneNet",
     "PairFlipLabelNoise",
     "SentenceEncoder",
     "SpectrumProbe",
@@ -51,6 +72,7 @@ __all__ = [
     "TorchEncoder",
     "TransitionMatrixLabelNoise",
     "__version__",
+    "inactive_parameters",
     "load_model",
     "save_model",
 ]

@@ -1,10 +1,12 @@
-"""Training rows as tensors: the validation split, device placement and mini-batches.
+"""Training rows as tensors: standardization, the validation split, device placement
+and the mini-batches skorch iterates over.
 
 The rows are sliced from tensors that hold the whole matrix, never collated one by
 one (a ``DataLoader`` over single rows costs 1.2-3x the training time of these
-small networks). On a GPU the training rows are moved to the device once, when
-they fit, so an epoch gathers its batches there instead of copying each from the
-host.
+small networks): :class:`TensorRows` is the skorch dataset and
+:class:`TensorBatches` its ``iterator_train`` / ``iterator_valid``. On a GPU the
+training rows are moved to the device once, when they fit, so an epoch gathers
+its batches there instead of copying each from the host.
 """
 
 import warnings
@@ -12,9 +14,13 @@ import warnings
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+from torch.utils.data import Dataset
 
 # Share of the free GPU memory the training rows may take to be moved there once.
 _DEVICE_MEMORY_SHARE = 0.5
+# Rows per chunk when standardizing X: bounds the memory held.
+_CHUNK_ROWS = 4096
 
 
 def as_tensor(X: np.ndarray, dtype=None) -> torch.Tensor:
@@ -112,11 +118,132 @@ def batch_bounds(n_samples, batch_size):
     return list(zip(starts, stops, strict=True))
 
 
-def shuffled_batches(n_samples, batch_size, generator, device):
-    """Row indices of each mini-batch of one epoch, in a new random order.
+def column_scaling(X, sample_weight=None):
+    """Weighted column means and scales of X, accumulated in float64 by chunks.
 
-    The order is drawn on the CPU from ``generator`` (never the global RNG) and
-    moved to ``device`` once, where the batches are gathered.
+    As ``StandardScaler(...).fit(X, sample_weight=...)``: a weight of 0 is a row
+    left out; constant columns get scale 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknml._data import column_scaling
+    >>> column_scaling(np.array([[0.0, 5.0], [2.0, 5.0]]))
+    (array([1., 5.]), array([1., 1.]))
     """
-    order = torch.randperm(n_samples, generator=generator).to(device)
-    return [order[start:stop] for start, stop in batch_bounds(n_samples, batch_size)]
+    weight = np.ones(len(X)) if sample_weight is None else sample_weight
+    total = weight.sum()
+    mean = np.zeros(X.shape[1])
+    for rows in gen_batches(len(X), _CHUNK_ROWS):
+        mean += weight[rows] @ X[rows].astype(np.float64)
+    mean /= total
+    sum_squares = np.zeros_like(mean)
+    for rows in gen_batches(len(X), _CHUNK_ROWS):
+        centered = X[rows].astype(np.float64) - mean
+        sum_squares += weight[rows] @ np.square(centered)
+    scale = np.sqrt(sum_squares / total)
+    constant = scale <= 10 * np.finfo(np.float32).eps * np.abs(mean)
+    scale[constant | (scale == 0)] = 1.0
+    return mean, scale
+
+
+def standardized(X, mean, scale):
+    """``(X - mean) / scale`` as float32, computed chunk by chunk in X's dtype."""
+    out = np.empty(X.shape, dtype=np.float32)
+    mean, scale = mean.astype(X.dtype), scale.astype(X.dtype)
+    for rows in gen_batches(len(X), _CHUNK_ROWS):
+        out[rows] = (X[rows] - mean) / scale
+    return out
+
+
+class TensorRows(Dataset):
+    """Rows held as whole tensors: features, class indices and optional weights.
+
+    The dataset a :class:`~sknml.NMTuneNet` is trained on by
+    :class:`~sknml.NMTuneClassifier`; :class:`TensorBatches` slices it. ``X``
+    may live on the host (pinned) while ``y`` and ``weight`` live on the
+    training device: batches are moved there as they are sliced. skorch reads
+    ``X`` and ``y`` where it needs the data itself (its scoring callbacks).
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, n_features)
+    y : torch.Tensor of shape (n_samples,) or None
+        Class indices; None for rows to predict.
+    weight : torch.Tensor of shape (n_samples,) or None
+        Row weights, averaging one over the training rows; None for none.
+    """
+
+    def __init__(self, X, y=None, weight=None):
+        self.X, self.y, self.weight = X, y, weight
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.batch(torch.as_tensor([index]))
+
+    def batch(self, rows):
+        """``(Xi, yi)`` of the rows at ``rows``, as skorch passes a batch around.
+
+        ``Xi`` is the feature tensor, or with weights the dict ``{"x": ...,
+        "sample_weight": ...}`` that :meth:`NMTuneNet.get_loss
+        <sknml.NMTuneNet.get_loss>` reads the weights from; ``yi`` is None for
+        rows without targets.
+        """
+        device = self.X.device if self.y is None else self.y.device
+        X = self.X[rows.to(self.X.device)].to(device, non_blocking=True)
+        if self.y is None:
+            return X, None
+        index = rows.to(device)
+        if self.weight is None:
+            return X, self.y[index]
+        return {"x": X, "sample_weight": self.weight[index]}, self.y[index]
+
+
+class TensorBatches:
+    """Mini-batches of a :class:`TensorRows`, sliced rather than collated.
+
+    skorch's ``iterator_train`` and ``iterator_valid``: skorch creates one per
+    training run with ``batch_size`` and the ``iterator_train__*`` parameters.
+    A final batch of one row joins the previous batch (:func:`batch_bounds`).
+
+    Parameters
+    ----------
+    dataset : TensorRows or skorch Dataset
+        The rows; a skorch ``Dataset`` of one feature array (what skorch makes
+        of ``net.predict_proba(X)``) is read as a :class:`TensorRows`.
+    batch_size : int
+        Rows per batch.
+    shuffle : bool, default=False
+        Draw a new order of the rows each epoch.
+    generator : torch.Generator, default=None
+        Source of the orders (never the global RNG); one is seeded from torch's
+        global state when None.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+        if not isinstance(dataset, TensorRows):
+            y = None if dataset.y is None else torch.as_tensor(dataset.y)
+            dataset = TensorRows(torch.as_tensor(dataset.X), y)
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return len(batch_bounds(len(self.dataset), self.batch_size))
+
+    def __iter__(self):
+        n_samples = len(self.dataset)
+        if self.shuffle:
+            if self.generator is None:
+                seed = int(torch.randint(2**62, (), dtype=torch.int64))
+                self.generator = torch.Generator().manual_seed(seed)
+            order = torch.randperm(n_samples, generator=self.generator)
+        else:
+            order = torch.arange(n_samples)
+        rows = self.dataset
+        order = order.to(rows.X.device if rows.y is None else rows.y.device)
+        for start, stop in batch_bounds(n_samples, self.batch_size):
+            yield self.dataset.batch(order[start:stop])

@@ -1,4 +1,4 @@
-"""NMTune's objective as pure torch functions (arXiv:2309.17002, section 4).
+"""NMTune's objective as pure torch functions (arXiv:2309.17002, section 3.1).
 
 Each regularizer is a function of one batch and nothing else, so it can be tested
 against slow textbook formulas. The covariance and singular-value terms both derive
@@ -177,22 +177,23 @@ class NMTuneLoss(nn.Module):
 
     Parameters
     ----------
-    lambda_mse, lambda_cov, lambda_svd : float
-        Weights of the consistency, covariance and singular-value terms.
-    svd_top_k : int
+    lambda_mse, lambda_cov, lambda_svd : float, default=0.1, 0.03, 1.0
+        Weights of the consistency, covariance and singular-value terms
+        (:class:`~sknml.NMTuneClassifier`'s defaults).
+    svd_top_k : int, default=5
         Dominant singular values in the singular-value term.
-    scale_invariant : bool
+    scale_invariant : bool, default=True
         The scale-invariant forms of the consistency and covariance terms
         (module docstring) rather than the paper's literal formulas.
     """
 
     def __init__(
         self,
-        lambda_mse: float,
-        lambda_cov: float,
-        lambda_svd: float,
-        svd_top_k: int,
-        scale_invariant: bool,
+        lambda_mse: float = 0.1,
+        lambda_cov: float = 0.03,
+        lambda_svd: float = 1.0,
+        svd_top_k: int = 5,
+        scale_invariant: bool = True,
     ):
         super().__init__()
         self.lambda_mse = lambda_mse

@@ -1,261 +1,234 @@
-"""The mini-batch training loop of NMTune's networks.
+"""How NMTuneClassifier trains: rows, the probe start, and the NMTuneNet that trains.
 
-A short loop of our own rather than skorch's ``fit``: the networks start at the
-solved linear probe, and early stopping must be able to keep that start (epoch 0),
-watch validation accuracy with cross-entropy to break ties, and lower the learning
-rate on a plateau before it stops; the batches are gathered from tensors already on
-the device. The epochs are recorded in a skorch ``History``.
-
-The learning rate warms up linearly over the first 5% of the planned steps
-(``max_epochs`` epochs). Without a validation split it then follows a cosine to
-zero at the last planned step; with one it stays constant until the validation
-score has not improved for ``n_iter_no_change`` epochs, is then divided by 10, and
-training ends at the next such plateau.
+A fit standardizes X once, in its own dtype (:func:`prepare_rows`); solves the
+linear probe (:mod:`sknml._probe`); builds the network and starts it at that probe
+(:meth:`NMTuneNetwork.start_at_probe <sknml._network.NMTuneNetwork.start_at_probe>`,
+LP-FT: Kumar et al., ICLR 2022); and trains it through an :class:`~sknml.NMTuneNet`
+(:func:`make_net`) whose callbacks hold the recipe's rules: the validation gate that
+keeps the start unless a trained epoch beats it, the learning-rate schedule with its
+early stopping, the progress bar (:mod:`sknml._callbacks`), then the user's own.
+Batches are sliced from tensors already on the device
+(:class:`~sknml._data.TensorBatches`).
 """
 
-import math
-import time
+import copy
 
+import numpy as np
 import torch
-import torch.nn.functional as F
-from sklearn.utils import gen_batches
-from skorch.history import History
-from tqdm.auto import tqdm
+from skorch.helper import predefined_split
 
-from sknml._data import batch_bounds, shuffled_batches
+from sknml._callbacks import EpochProgressBar, LRSchedule, ValidationGate
+from sknml._data import (
+    TensorBatches,
+    TensorRows,
+    as_float32_tensor,
+    column_scaling,
+    place_rows,
+    standardized,
+    validation_split,
+)
+from sknml._net import NMTuneNet
+from sknml._network import NMTuneNetwork
+from sknml._probe import fit_probe
 
-_WARMUP_SHARE = 0.05
-_PLATEAU_FACTOR = 0.1
-# Learning-rate reductions on a plateau before early stopping ends training.
-_MAX_REDUCTIONS = 1
-# z-score of McNemar's test by which a trained epoch must beat the start.
-_GATE = 2.0
-# Rows per forward pass when scoring the validation split.
-_EVAL_ROWS = 8192
+# Validation rows per forward pass.
+_VALID_BATCH_ROWS = 8192
 
 
-def _diverged(epoch, lr):
-    return ValueError(
-        f"Training diverged in epoch {epoch}: the network produced non-finite "
-        f"values (lr={lr:g}). Lower lr, or rescale X (very large values overflow "
-        "float32); standardize=True does that."
+def prepare_rows(standardize, X, sample_weight):
+    """Standardization statistics and the float32 rows the network trains on.
+
+    Returns ``(mean, scale, rows)``: float64 column statistics (zeros and ones
+    without standardization) and X standardized in its own dtype, as a float32
+    tensor (sharing X's memory when X is float32 and kept as is).
+    """
+    if not standardize:
+        return np.zeros(X.shape[1]), np.ones(X.shape[1]), as_float32_tensor(X)
+    mean, scale = column_scaling(X, sample_weight)
+    return mean, scale, as_float32_tensor(standardized(X, mean, scale))
+
+
+def build_network(params, n_features, n_classes):
+    """The untrained network of ``params`` for these shapes."""
+    return NMTuneNetwork(
+        n_features=n_features,
+        n_classes=n_classes,
+        n_layers=params["n_layers"],
+        hidden_ratio=params["hidden_ratio"],
+        activation=params["activation"],
+        batch_norm=params["batch_norm"],
+        residual=params["residual"],
     )
 
 
-class _Validation:
-    """Scores of the network on the validation split, and which epoch to keep.
-
-    An epoch *improves* when its (weighted) accuracy beats the best so far by more
-    than ``tol``, or equals it with a cross-entropy lower by more than ``tol``
-    (relative); improvements drive the patience of early stopping. The epoch
-    *kept* is the start (epoch 0) unless a later epoch beats it in McNemar's
-    test on the validation rows (:meth:`_beats_start`) *and* has no higher
-    validation cross-entropy than the start; among such epochs, the most accurate
-    (ties: the lower cross-entropy). A difference within the split's noise never
-    replaces the start, which with ``init='probe'`` is the probe, and neither does
-    an over-fitted network whose accuracy peaks on a few validation rows while its
-    confident errors raise the cross-entropy above the probe's.
-    """
-
-    def __init__(self, rows, tol):
-        self.X, self.y, self.weight = rows
-        self.tol = tol
-        self.total = len(self.y) if self.weight is None else float(self.weight.sum())
-        self.best = None
-        self.start_correct = None
-        self.start_loss = None
-        self.kept = None
-        self.kept_epoch = 0
-        self.kept_state = None
-
-    @torch.no_grad()
-    def _score(self, network):
-        """Per-row correctness, accuracy and cross-entropy on the split."""
-        network.eval()
-        correct, losses = [], []
-        for rows in gen_batches(len(self.X), _EVAL_ROWS):
-            logits = network.tuned(self.X[rows].to(self.y.device))[0]
-            correct.append((logits.argmax(1) == self.y[rows]).double())
-            losses.append(
-                F.cross_entropy(logits, self.y[rows], reduction="none").double()
-            )
-        correct, losses = torch.cat(correct), torch.cat(losses)
-        weight = 1.0 if self.weight is None else self.weight.double()
-        accuracy = float((weight * correct).sum()) / self.total
-        return correct, accuracy, float((weight * losses).sum()) / self.total
-
-    def _beats_start(self, correct):
-        """McNemar's test of ``correct`` against the start's, at ``_GATE`` sigma.
-
-        On the validation rows where exactly one of the two is right, the trained
-        epoch must be right on more of them by more than ``_GATE`` times the
-        square root of their number (plus two, so that a handful of
-        disagreements that all happen to favour it cannot pass). Weighted rows
-        count by their weight, the weights averaging one.
-        """
-        weight = 1.0 if self.weight is None else self.weight.double()
-        scale = len(correct) / self.total
-        wins = float((weight * correct * (1 - self.start_correct)).sum()) * scale
-        losses = float((weight * (1 - correct) * self.start_correct).sum()) * scale
-        return wins - losses > _GATE * (wins + losses + 2) ** 0.5
-
-    def update(self, network, epoch):
-        """Score ``network`` after ``epoch``; keep its weights if they win."""
-        correct, accuracy, loss = self._score(network)
-        improved = self.best is None or (
-            accuracy > self.best[0] + self.tol
-            or (
-                abs(accuracy - self.best[0]) <= self.tol
-                and loss < self.best[1] - self.tol * abs(self.best[1])
-            )
-        )
-        if improved:
-            self.best = (accuracy, loss)
-        if epoch == 0:
-            self.start_correct, self.start_loss = correct, loss
-        if epoch == 0 or (
-            loss <= self.start_loss
-            and self._beats_start(correct)
-            and (
-                accuracy > self.kept[0]
-                or (
-                    self.kept_epoch > 0
-                    and accuracy == self.kept[0]
-                    and loss < self.kept[1]
-                )
-            )
-        ):
-            self.kept, self.kept_epoch = (accuracy, loss), epoch
-            self.kept_state = {
-                key: value.detach().clone()
-                for key, value in network.state_dict().items()
-            }
-        return {"valid_acc": accuracy, "valid_loss": loss, "valid_best": improved}
+def solve_probe(params, recipe, X, y, weight, n_classes):
+    """The probe ``(coef, intercept, n_iter)`` on float32 rows ``X``."""
+    return fit_probe(
+        X, y, n_classes, C=params["C"], sample_weight=weight, device=recipe.device
+    )
 
 
-def _lr_factor(step, n_steps, n_warmup, cosine):
-    if step < n_warmup:
-        return (step + 1) / n_warmup
-    if not cosine:
-        return 1.0
-    progress = min(1.0, (step - n_warmup) / max(1, n_steps - n_warmup))
-    return 0.5 * (1.0 + math.cos(math.pi * progress))
+def _rows(X, y, weight, device):
+    """A :class:`TensorRows` on ``device``, weights scaled to average one."""
+    if weight is not None:
+        weight = (weight / weight.mean()).to(device, torch.float32)
+    return TensorRows(place_rows(X, device), y.to(device), weight)
 
 
-def train_network(
-    network,
-    criterion,
-    train,
-    valid,
-    *,
-    max_epochs,
-    batch_size,
-    lr,
-    weight_decay,
-    n_iter_no_change,
-    tol,
-    seed,
-    verbose,
+def make_net(
+    network, params, recipe, *, valid=None, callbacks=None, seed=0, constant_lr=False
 ):
-    """Train ``network`` with AdamW on mini-batches of ``train``.
+    """The NMTuneNet that trains ``network`` with the recipe's rules.
 
     Parameters
     ----------
     network : NMTuneNetwork
-        On its device; trained through :meth:`NMTuneNetwork.tuned` (the rows are
-        standardized already).
-    criterion : NMTuneLoss
-    train : tuple of (X, y, weight)
-        Training rows (on the device or pinned on the host), class indices and
-        per-row weights (or None), the latter two on the device.
-    valid : tuple of (X, y, weight) or None
-        The validation split of early stopping, or None to train ``max_epochs``.
-    max_epochs, batch_size, lr, weight_decay, n_iter_no_change, tol
-        As in :class:`~sknml.NMTuneClassifier`.
-    seed : int
+    params : dict
+        The estimator's parameters.
+    recipe : Recipe
+    valid : TensorRows, default=None
+        The validation split of early stopping.
+    callbacks : list, default=None
+        The user's skorch callbacks, run after the built-in ones.
+    seed : int, default=0
         Seed of the batch order.
-    verbose : int
-        Whether to show a progress bar over epochs.
+    constant_lr : bool, default=False
+        Train at ``lr`` throughout: no warm-up, no cosine.
+    """
+    schedule = LRSchedule(
+        warmup_share=0.0 if constant_lr else 0.05,
+        cosine=valid is None and not constant_lr,
+        patience=params["n_iter_no_change"],
+    )
+    built_in = [("schedule", schedule)]
+    if valid is not None:
+        built_in.insert(0, ("gate", ValidationGate(tol=params["tol"])))
+    if params["verbose"]:
+        built_in.append(("progress", EpochProgressBar()))
+    return NMTuneNet(
+        network,
+        criterion__lambda_mse=params["lambda_mse"],
+        criterion__lambda_cov=params["lambda_cov"],
+        criterion__lambda_svd=params["lambda_svd"],
+        criterion__svd_top_k=params["svd_top_k"],
+        criterion__scale_invariant=params["scale_invariant"],
+        optimizer__weight_decay=params["weight_decay"],
+        lr=params["lr"],
+        max_epochs=params["max_epochs"],
+        # The probe trains no batches: -1 is skorch's "all rows".
+        batch_size=recipe.batch_size or -1,
+        iterator_train=TensorBatches,
+        iterator_train__shuffle=True,
+        iterator_train__generator=torch.Generator().manual_seed(seed),
+        iterator_valid=TensorBatches,
+        iterator_valid__batch_size=_VALID_BATCH_ROWS,
+        train_split=None if valid is None else predefined_split(valid),
+        callbacks=built_in + copy.deepcopy(list(callbacks or [])),
+        callbacks__valid_acc=None,
+        device=recipe.device,
+        verbose=0,
+    ).initialize()
+
+
+def _check_batches(params, batch_size, n_train):
+    smallest = min(batch_size, n_train)
+    if params["batch_norm"] and params["n_layers"] > 1 and smallest < 2:
+        raise ValueError(
+            f"Training batches of {smallest} row cannot train the BatchNorm1d "
+            "layers (batch_norm=True needs at least 2 rows per batch); use "
+            "batch_size >= 2 and more training samples, or batch_norm=False."
+        )
+
+
+def fit_network(
+    params, recipe, X, y_index, sample_weight, n_classes, seed, constant_lr=False
+):
+    """Fit the probe, or start a network at it and train it.
+
+    ``constant_lr`` trains at ``lr`` throughout (:func:`make_net`).
 
     Returns
     -------
-    history : skorch.history.History
-        One row per epoch (epoch 0: the network before training, when scored).
+    net : NMTuneNet
+        Initialized, holding the fitted network; trained unless it is the probe.
+    n_iter : int
+        L-BFGS iterations of the probe, or epochs trained.
     best_epoch : int
-        The epoch whose weights ``network`` holds on return.
+        The epoch the network holds (0: its start).
     """
-    X, y, weight = train
-    device = y.device
-    n_steps = max_epochs * len(batch_bounds(len(X), batch_size))
-    n_warmup = max(1, round(_WARMUP_SHARE * n_steps))
-    optimizer = torch.optim.AdamW(
-        network.parameters(), lr=lr, weight_decay=weight_decay
-    )
-    generator = torch.Generator().manual_seed(seed)
-    history = History()
-    validation = None if valid is None else _Validation(valid, tol)
-    if validation is not None:
-        history.new_epoch()
-        history.record("epoch", 0)
-        for key, value in validation.update(network, 0).items():
-            history.record(key, value)
-    bar = tqdm(total=max_epochs, desc="NMTune", unit="epoch", disable=not verbose)
-    step, plateau, since_best, reductions = 0, 1.0, 0, 0
-    for epoch in range(1, max_epochs + 1):
-        start = time.perf_counter()
-        network.train()
-        sums = {}
-        batches = shuffled_batches(len(X), batch_size, generator, X.device)
-        for rows in batches:
-            factor = _lr_factor(step, n_steps, n_warmup, validation is None)
-            for group in optimizer.param_groups:
-                group["lr"] = lr * factor * plateau
-            logits, z, x = network.tuned(X[rows].to(device, non_blocking=True))
-            # Checked before the loss: the spectral term's eigensolver fails on NaN.
-            if not torch.isfinite(z).all():
-                raise _diverged(epoch, lr)
-            index = rows.to(device)
-            loss, terms = criterion(
-                logits, z, x, y[index], None if weight is None else weight[index]
-            )
-            if not torch.isfinite(loss):
-                raise _diverged(epoch, lr)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            for name, value in {"train_loss": loss.detach(), **terms}.items():
-                sums[name] = sums.get(name, 0.0) + value
-            step += 1
-        history.new_epoch()
-        history.record("epoch", epoch)
-        for name, value in sums.items():
-            history.record(name, float(value) / len(batches))
-        history.record("lr", optimizer.param_groups[0]["lr"])
-        if validation is not None:
-            row = validation.update(network, epoch)
-            for key, value in row.items():
-                history.record(key, value)
-            since_best = 0 if row["valid_best"] else since_best + 1
-        history.record("dur", time.perf_counter() - start)
-        # Shown by update() with the count it moves to: the loss of that epoch.
-        bar.set_postfix(
-            {
-                key: f"{history[-1][key]:.4f}"
-                for key in ("train_loss", "valid_acc")
-                if key in history[-1]
-            },
-            refresh=False,
+    device = torch.device(recipe.device)
+    mean, scale, X = prepare_rows(recipe.standardize, X, sample_weight)
+    y = torch.as_tensor(y_index)
+    weight = None if sample_weight is None else torch.as_tensor(sample_weight)
+    network = build_network(params, X.shape[1], n_classes)
+    network.set_standardization(mean, scale)
+    if params["n_layers"] == 0:
+        coef, intercept, n_iter = solve_probe(params, recipe, X, y, weight, n_classes)
+        network.start_at_probe(coef, intercept)
+        return make_net(network, params, recipe), n_iter, 0
+    train, valid = np.arange(len(X)), None
+    if recipe.early_stopping:
+        train, valid = validation_split(y_index, params["validation_fraction"], seed)
+    _check_batches(params, recipe.batch_size, len(train))
+    train = torch.from_numpy(train)
+    if params["init"] == "probe":
+        train_weight = None if weight is None else weight[train]
+        coef, intercept, _ = solve_probe(
+            params, recipe, X[train], y[train], train_weight, n_classes
         )
-        bar.update()
-        if since_best >= n_iter_no_change:
-            if reductions == _MAX_REDUCTIONS:
-                break
-            reductions += 1
-            plateau *= _PLATEAU_FACTOR
-            since_best = 0
-    bar.close()
+        network.start_at_probe(coef, intercept)
+    network.set_residual_scale(recipe.residual_scale)
+    if valid is not None:
+        valid = torch.from_numpy(valid)
+        valid = _rows(
+            X[valid], y[valid], None if weight is None else weight[valid], device
+        )
+    net = make_net(
+        network,
+        params,
+        recipe,
+        valid=valid,
+        callbacks=params["callbacks"],
+        seed=seed,
+        constant_lr=constant_lr,
+    )
+    rows = _rows(X[train], y[train], None if weight is None else weight[train], device)
+    with network.standardized_input():
+        net.partial_fit(rows)
     network.eval()
-    if validation is None:
-        return history, len(history)
-    network.load_state_dict(validation.kept_state)
-    return history, validation.kept_epoch
+    # The validation rows are not part of the model.
+    net.train_split = None
+    n_iter = len(net.history)
+    best_epoch = n_iter
+    if valid is not None:
+        best_epoch = dict(net.callbacks_)["gate"].kept_epoch_
+    if best_epoch == 0 and params["init"] == "probe" and params["residual"]:
+        # The start won: it is the probe, solved again on every row.
+        coef, intercept, _ = solve_probe(params, recipe, X, y, weight, n_classes)
+        network.start_at_probe(coef, intercept)
+    return net, n_iter, best_epoch
+
+
+def continue_training(net, X, y_index, sample_weight):
+    """Train ``net`` one more epoch on these rows, at a constant rate.
+
+    No validation split and no warm-up: the network keeps its last epoch.
+    """
+    network = net.module_
+    X = standardized(
+        X,
+        network.standardize.mean.cpu().numpy(),
+        network.standardize.scale.cpu().numpy(),
+    )
+    device = torch.device(net.device)
+    weight = None if sample_weight is None else torch.as_tensor(sample_weight)
+    rows = _rows(as_float32_tensor(X), torch.as_tensor(y_index), weight, device)
+    net.set_params(
+        train_split=None,
+        callbacks__schedule__warmup_share=0.0,
+        callbacks__schedule__cosine=False,
+    )
+    with network.standardized_input():
+        net.partial_fit(rows, epochs=1)
+    network.eval()
+    return net

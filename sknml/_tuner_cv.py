@@ -6,10 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
     _fit_context,
     clone,
 )
@@ -18,19 +14,13 @@ from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils._tags import TransformerTags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
 
+from sknml._base import _NMTuneBase
 from sknml._device import resolve_device
-from sknml._docs import DocLinkMixin
+from sknml._selection import one_standard_error
 from sknml._settings import NAMED_SETTINGS
 from sknml._tuner import NMTuneClassifier
-from sknml._validation import check_float32_range, forget_fit
+from sknml._validation import forget_fit
 
 
 def _grid(*names):
@@ -40,37 +30,12 @@ def _grid(*names):
     ]
 
 
-#: The candidates ``NMTuneClassifierCV(param_grid=None)`` compares: a list of
-#: ``GridSearchCV``-style dicts, one per entry of :data:`sknml.NAMED_SETTINGS`
-#: used, from the simplest to the most complex (the order
-#: ``selection='one_standard_error'`` prefers): the linear probe, plain MLP
-#: tuning and NMTune with the defaults. Every other parameter keeps its default.
+# Documented where the package exports it (sknml/__init__.py). A list of dicts,
+# not read-only mappings: GridSearchCV and ParameterGrid accept nothing else.
 DEFAULT_PARAM_GRID: list[dict] = _grid("lp", "mlp", "nmtune")
 
 
-def _one_standard_error(cv_results: dict) -> int:
-    """First candidate whose mean score is within one standard error of the best.
-
-    The standard error of the best candidate's mean over k folds is its fold
-    scores' standard deviation (``std_test_score``, ddof=0) over ``sqrt(k - 1)``.
-    Candidates that failed (NaN) are never chosen.
-    """
-    mean = cv_results["mean_test_score"]
-    n_splits = sum(
-        key.startswith("split") and key.endswith("_test_score") for key in cv_results
-    )
-    best = np.nanargmax(mean)
-    error = cv_results["std_test_score"][best] / np.sqrt(max(n_splits - 1, 1))
-    return int(np.flatnonzero(mean >= mean[best] - error)[0])
-
-
-class NMTuneClassifierCV(
-    DocLinkMixin,
-    ClassifierMixin,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    BaseEstimator,
-):
+class NMTuneClassifierCV(_NMTuneBase):
     """NMTune, MLP tuning or the linear probe, chosen by inner cross-validation.
 
     Like :class:`~sklearn.linear_model.LogisticRegressionCV` for ``C``, this
@@ -96,9 +61,11 @@ class NMTuneClassifierCV(
         each dict maps parameter names of :class:`NMTuneClassifier` to lists of
         values and spans the grid of their combinations; a list of dicts is the
         union of their grids. Parameters not named keep their defaults. None
-        compares the candidates of ``sknml._tuner_cv.DEFAULT_PARAM_GRID``: the
-        linear probe, MLP tuning and NMTune with a few regularizer weights (its
-        comment lists them and says why).
+        compares the three candidates of :data:`sknml.DEFAULT_PARAM_GRID`, in
+        this order: the linear probe (``n_layers=0``), plain MLP tuning
+        (``lambda_mse=0.0, lambda_cov=0.0, lambda_svd=0.0``) and NMTune with
+        :class:`NMTuneClassifier`'s defaults, the entries "lp", "mlp" and
+        "nmtune" of :data:`sknml.NAMED_SETTINGS`.
     cv : int or cross-validation splitter, default=3
         An int is the number of folds of a ``StratifiedKFold`` that shuffles with
         ``random_state``; a splitter (or an iterable of train/test index pairs) is
@@ -178,7 +145,7 @@ class NMTuneClassifierCV(
     set, and torch sizes its thread pool from it: the workers together use about
     the machine's cores rather than ``n_jobs`` times them. For these small networks
     one thread per fit with fits side by side is much faster than several threads
-    per fit (``sknml._runtime.torch_threads``), so ``n_jobs=-1`` is a good choice
+    per fit (:func:`sknml.utils.torch_threads`), so ``n_jobs=-1`` is a good choice
     on a machine of your own. Scores can differ in the last bits between runs with
     different numbers of threads; with the same ``n_jobs`` and an int
     ``random_state`` the whole result is reproducible on CPU.
@@ -248,28 +215,38 @@ class NMTuneClassifierCV(
         y : array-like of shape (n_samples,)
             Class labels of any type.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of each sample's cross-entropy, passed to every
-            candidate's fit and, where the scorer accepts weights, of its
-            validation scores (see Notes).
+            Non-negative weights, not all zero, of each sample's cross-entropy,
+            passed to every candidate's fit and, where the scorer accepts
+            weights, of its validation scores (see Notes).
 
         Returns
         -------
         self : NMTuneClassifierCV
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
-        check_float32_range(X)
-        check_classification_targets(y)
-        if len(np.unique(y)) < 2:
-            raise ValueError(
-                "NMTuneClassifierCV needs samples of at least 2 classes in y; got 1 "
-                f"class: {y[0]!r}."
-            )
+        forget_fit(self)
+        try:
+            search = self._search(X, y, sample_weight)
+        except BaseException:
+            # Not even the n_features_in_ of the input that failed is kept.
+            forget_fit(self)
+            raise
+        self.cv_results_ = search.cv_results_
+        self.best_index_ = int(search.best_index_)
+        self.best_params_ = search.best_params_
+        self.best_score_ = float(
+            search.cv_results_["mean_test_score"][self.best_index_]
+        )
+        self.best_estimator_ = search.best_estimator_
+        self.n_splits_ = search.n_splits_
+        self.classes_ = self.best_estimator_.classes_
+        return self
+
+    def _search(self, X, y, sample_weight):
+        """The fitted ``GridSearchCV``, once X, y and ``sample_weight`` are checked."""
         # Checked once here, not as the same failure of every candidate's fit.
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, ensure_non_negative=True
-            )
+        X, y, sample_weight = self._check_fit_input(X, y, sample_weight, reset=True)
+        self._check_classes(np.unique(y))
         resolve_device(self.device)
         seed, cv_seed = self._seeds()
         base = NMTuneClassifier(device=self.device, random_state=seed)
@@ -291,27 +268,13 @@ class NMTuneClassifierCV(
             param_grid,
             scoring=scoring,
             n_jobs=self.n_jobs,
-            refit=True if self.selection == "best" else _one_standard_error,
+            refit=True if self.selection == "best" else one_standard_error,
             cv=cv,
             verbose=self.verbose,
             error_score=self.error_score,
         )
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        try:
-            search.fit(X, y, **fit_params)
-        except BaseException:
-            forget_fit(self)
-            raise
-        self.cv_results_ = search.cv_results_
-        self.best_index_ = int(search.best_index_)
-        self.best_params_ = search.best_params_
-        self.best_score_ = float(
-            search.cv_results_["mean_test_score"][self.best_index_]
-        )
-        self.best_estimator_ = search.best_estimator_
-        self.n_splits_ = search.n_splits_
-        self.classes_ = self.best_estimator_.classes_
-        return self
+        return search.fit(X, y, **fit_params)
 
     def _seeds(self):
         """Seeds of the candidates and of the folds: an int or None is used as is."""
@@ -334,92 +297,5 @@ class NMTuneClassifierCV(
             clone(base).set_params(**params)._validate_params()
         return param_grid
 
-    def _delegate(self, method, X):
-        """``best_estimator_.method(X)``, once X is checked against the fit's."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float32, np.float64), reset=False)
-        return getattr(self.best_estimator_, method)(X)
-
-    def decision_function(self, X):
-        """Class scores (logits) of the best estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            See :meth:`NMTuneClassifier.decision_function`.
-        """
-        return self._delegate("decision_function", X)
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities of the best estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        return self._delegate("predict_log_proba", X)
-
-    def predict_proba(self, X):
-        """Class probabilities of the best estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        return self._delegate("predict_proba", X)
-
-    def predict(self, X):
-        """Class labels predicted by the best estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        return self._delegate("predict", X)
-
-    def transform(self, X):
-        """The tuned features of the best estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, n_features), float32
-            See :meth:`NMTuneClassifier.transform`.
-        """
-        return self._delegate("transform", X)
-
-    @property
-    def _n_features_out(self):
-        return self.n_features_in_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
-        return tags
+    def _network(self):
+        return self.best_estimator_.net_.module_

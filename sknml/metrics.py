@@ -1,10 +1,11 @@
 """Spectral metrics of feature matrices: singular values, SVE, LSVR, and scorers.
 
-Chen et al. (ICLR 2024, section 3) explain how label noise in pre-training shapes a
-foundation model's features through the singular value spectrum of the feature matrix
-F (N x D) of a downstream data set: the singular value entropy (SVE) measures how flat
-the spectrum is, the largest singular value ratio (LSVR) how much the top direction
-dominates. See ``docs/spectrum.md`` for every convention used here.
+Chen et al. (ICLR 2024, arXiv:2309.17002, section 2.3) explain how label noise in
+pre-training shapes a foundation model's features through the singular value
+spectrum of the feature matrix F (N x D) of a downstream data set: the singular
+value entropy (SVE) measures how flat the spectrum is, the largest singular value
+ratio (LSVR) how much the top direction dominates. See ``docs/spectrum.md`` for
+every convention used here.
 """
 
 from numbers import Real

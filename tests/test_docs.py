@@ -9,7 +9,7 @@ import pytest
 import sknml
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
-SUBMODULES = ["metrics", "noise", "encoders", "datasets", "plot"]
+SUBMODULES = ["metrics", "noise", "encoders", "datasets", "plot", "utils"]
 # Public modules below sknml.experiments whose API is documented as well.
 APPLICATIONS = ["experiments.study"]
 

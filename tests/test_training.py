@@ -8,8 +8,8 @@ from sklearn.datasets import load_digits, make_blobs
 from sklearn.model_selection import cross_val_score
 
 from sknml import NMTuneClassifier
+from sknml._callbacks import ValidationGate
 from sknml._data import batch_bounds, validation_split
-from sknml._training import _Validation
 from sknml.datasets import make_embedding_like
 
 MLP = {"lambda_mse": 0.0, "lambda_cov": 0.0, "lambda_svd": 0.0}
@@ -88,8 +88,12 @@ def test_early_stopping_keeps_the_probe_when_no_epoch_beats_it(digits):
     ).fit(X[:600], y[:600])
     assert clf.best_epoch_ == 0
     assert clf.n_iter_ == 4  # two epochs, a tenfold lower rate, two more
-    # Epochs 3 and 4, past the warm-up of 5% of 50 x 3 steps, run at lr / 10.
-    assert clf.history_[3:, "lr"] == pytest.approx([clf.lr / 10] * 2)
+    assert clf.history_[:, "epoch"] == [1, 2, 3, 4]
+    assert clf.history_[:, "kept_epoch"] == [0, 0, 0, 0]
+    # Epochs 3 and 4 run at a tenth of the rate epoch 2 ended at (still in the
+    # warm-up of 5% of 50 x 3 steps).
+    lr = clf.history_[:, "lr"]
+    assert lr[2] < lr[1] / 5 and lr[3] < lr[1] / 5
     np.testing.assert_allclose(
         clf.transform(X[:50]),
         clf.net_.module_.standardize(torch.from_numpy(X[:50])).numpy(),
@@ -104,50 +108,40 @@ def test_early_stopping_keeps_a_trained_epoch_that_clearly_beats_the_probe():
     y = (0.5 * X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
     clf = NMTuneClassifier(early_stopping=True, max_epochs=40, random_state=0)
     clf.fit(X, y)
-    accuracy = clf.history_[:, "valid_acc"]
-    assert clf.best_epoch_ > 0 and accuracy[0] < 0.85
+    start_accuracy, start_loss = dict(clf.net_.callbacks_)["gate"].start_scores_
+    assert clf.best_epoch_ > 0 and start_accuracy < 0.85
     # The most accurate epoch (ties: the lowest validation cross-entropy) among
     # those whose cross-entropy is no higher than the start's.
-    loss = clf.history_[:, "valid_loss"]
-    eligible = [i for i in range(len(accuracy)) if loss[i] <= loss[0]]
-    best = max(eligible, key=lambda i: (accuracy[i], -loss[i]))
-    assert clf.best_epoch_ == clf.history_[best, "epoch"]
+    rows = [row for row in clf.history_ if row["valid_loss"] <= start_loss]
+    best = max(rows, key=lambda row: (row["valid_acc"], -row["valid_loss"]))
+    assert clf.best_epoch_ == best["epoch"]
     assert clf.score(X, y) > 0.9
 
 
-class _FixedLogits:
-    """Stands in for a network: the logits it returns are set from outside."""
+class _NetStandIn:
+    """What the gate reads of a net: the module whose weights it keeps."""
 
-    logits = None
-
-    def eval(self):
-        return self
-
-    def tuned(self, x):
-        return (self.logits,)
-
-    def state_dict(self):
-        return {"logits": self.logits}
+    module_ = torch.nn.Linear(1, 1)
 
 
 def test_a_more_accurate_but_overconfident_epoch_does_not_replace_the_start():
     y = torch.tensor([0, 1] * 50)
-    validation = _Validation((torch.zeros(100, 1), y, None), tol=1e-4)
-    network = _FixedLogits()
+    gate = ValidationGate(tol=1e-4).initialize()
+
+    def score(logits, epoch):
+        gate.on_batch_end(None, batch=(torch.zeros(100, 1), y), y_pred=(logits,))
+        return gate._update(_NetStandIn(), epoch)
+
     # The start: 60 of 100 right, with mild confidence.
     start = torch.where(torch.arange(100) < 60, y, 1 - y)
-    network.logits = 0.5 * F.one_hot(start, 2).float()
-    validation.update(network, 0)
+    score(0.5 * F.one_hot(start, 2).float(), 0)
     # 90 right (passes McNemar's test), but the 10 errors are very confident.
     trained = torch.where(torch.arange(100) < 90, y, 1 - y)
-    network.logits = 50.0 * F.one_hot(trained, 2).float()
-    row = validation.update(network, 1)
-    assert row["valid_acc"] == 0.9 and row["valid_loss"] > validation.start_loss
-    assert validation.kept_epoch == 0
+    accuracy, _ = score(50.0 * F.one_hot(trained, 2).float(), 1)
+    assert accuracy == 0.9 and gate.kept_epoch_ == 0
     # The same accuracy with moderate confidence replaces it.
-    network.logits = 2.0 * F.one_hot(trained, 2).float()
-    validation.update(network, 2)
-    assert validation.kept_epoch == 2
+    score(2.0 * F.one_hot(trained, 2).float(), 2)
+    assert gate.kept_epoch_ == 2
 
 
 def test_history_records_each_term_that_acts(digits):

@@ -24,7 +24,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch.exceptions import DeviceWarning
 
-import sknml._training
+import sknml._callbacks
+import sknml._network
 from sknml import NMTuneClassifier, SpectrumProbe
 
 # A short fixed schedule: enough to learn the small problems below.
@@ -115,7 +116,7 @@ def test_float64_rows_predict_the_same_alone_or_in_a_batch(fitted, digits):
 def test_predictions_over_several_chunks_agree_with_each_other(fitted, digits):
     # More rows than one chunk of _forward: every method sees the same logits.
     X, _ = digits
-    X = np.tile(X, (3, 1))[: sknml._tuner._CHUNK_ROWS + 123]
+    X = np.tile(X, (3, 1))[: sknml._network._CHUNK_ROWS + 123]
     proba = fitted.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(
@@ -372,17 +373,15 @@ assert NMTuneClassifier(batch_size=32, random_state=0).fit(X, y).score(X, y) > 0
 
 @pytest.fixture
 def interrupt_in_epoch_two(monkeypatch):
-    """Ctrl+C during the second epoch, as a KeyboardInterrupt from the loop."""
-    factor = sknml._training._lr_factor
-    calls = []
+    """Ctrl+C during the second epoch, as a KeyboardInterrupt within a step."""
+    factor = sknml._callbacks.LRSchedule._factor
 
-    def interrupting(step, *args):
-        calls.append(step)
-        if step == 3:
+    def interrupting(schedule):
+        if schedule.step_ == 3:
             raise KeyboardInterrupt
-        return factor(step, *args)
+        return factor(schedule)
 
-    monkeypatch.setattr(sknml._training, "_lr_factor", interrupting)
+    monkeypatch.setattr(sknml._callbacks.LRSchedule, "_factor", interrupting)
 
 
 def test_keyboard_interrupt_propagates_and_leaves_an_unfitted_estimator(

@@ -20,10 +20,17 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 
-from sknml import NMTuneClassifier, NMTuneClassifierCV
-from sknml._runtime import torch_threads
-from sknml._tuner_cv import DEFAULT_PARAM_GRID, _one_standard_error
+import sknml._base
+from sknml import (
+    DEFAULT_PARAM_GRID,
+    NAMED_SETTINGS,
+    NMTuneClassifier,
+    NMTuneClassifierCV,
+)
+from sknml._selection import one_standard_error
+from sknml.utils import torch_threads
 
 # A randomly started network trained one epoch at a tiny rate: far behind the probe.
 CLEAR_WINNER = [
@@ -65,9 +72,9 @@ def test_one_standard_error_rule_prefers_the_first_candidate_close_to_the_best()
         "std_test_score": np.array([0.0, np.nan, 0.0, 0.0, np.sqrt(2) * 0.016]),
     }
     # Best 0.81, standard error 0.016 over 3 folds: 0.795 is the first within.
-    assert _one_standard_error(results) == 2
+    assert one_standard_error(results) == 2
     results["std_test_score"][4] = 0.0
-    assert _one_standard_error(results) == 4
+    assert one_standard_error(results) == 4
 
 
 @pytest.mark.parametrize("selection", ["best", "one_standard_error"])
@@ -79,7 +86,7 @@ def test_selection_rule_decides_the_winner(fitted, digits, selection):
     if selection == "best":
         assert clf.best_index_ == np.argmax(mean)
     else:
-        assert clf.best_index_ == _one_standard_error(clf.cv_results_)
+        assert clf.best_index_ == one_standard_error(clf.cv_results_)
     assert clf.best_score_ == mean[clf.best_index_]
     assert clf.best_params_ == clf.cv_results_["params"][clf.best_index_]
 
@@ -220,6 +227,28 @@ def test_default_grid_is_small_and_is_what_none_searches(digits):
     assert clf.score(X, y) > 0.2  # 10 classes: chance is 0.1
 
 
+def test_torch_threads_sets_then_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError), torch_threads(1):
+        assert torch.get_num_threads() == 1
+        raise RuntimeError
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+def test_default_grid_is_the_probe_mlp_and_nmtune():
+    assert DEFAULT_PARAM_GRID == [
+        {"n_layers": [0]},
+        {"lambda_mse": [0.0], "lambda_cov": [0.0], "lambda_svd": [0.0]},
+        {},
+    ]
+    assert list(ParameterGrid(DEFAULT_PARAM_GRID)) == [
+        dict(NAMED_SETTINGS[name]) for name in ("lp", "mlp", "nmtune")
+    ]
+    GridSearchCV(NMTuneClassifier(), DEFAULT_PARAM_GRID)._validate_params()
+
+
 @pytest.mark.parametrize(
     ("params", "error", "match"),
     [
@@ -243,6 +272,16 @@ def test_one_class_is_a_clear_error(digits):
     X, _ = digits
     with pytest.raises(ValueError, match="at least 2 classes"):
         NMTuneClassifierCV(CLEAR_WINNER).fit(X, np.zeros(len(X)))
+
+
+def test_a_failed_refit_forgets_the_former_fit(digits):
+    X, y = digits
+    clf = NMTuneClassifierCV(CLEAR_WINNER, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X[:, :10], np.zeros(len(X)))
+    assert not [name for name in vars(clf) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
 
 
 def test_a_candidate_that_fails_scores_nan_or_raises(digits):
@@ -276,7 +315,8 @@ def _no_fit(*args, **kwargs):
         ({"sample_weight": -np.ones(450)}, {}, "Negative"),
         ({"sample_weight": np.r_[np.nan, np.ones(449)]}, {}, "contains NaN"),
         ({"sample_weight": np.ones(3)}, {}, r"\(450,\)"),
-        ({"sample_weight": np.zeros(450)}, {}, "non-zero"),
+        # scikit-learn >= 1.9 rejects all-zero weights itself, older ones do not.
+        ({"sample_weight": np.zeros(450)}, {}, "non-zero|must not be all zero"),
         ({}, {"device": "tpu"}, "device='tpu'"),
         ({}, {"device": "meta"}, "device='meta'"),
     ],
@@ -289,11 +329,31 @@ def test_bad_weights_and_devices_fail_before_any_candidate(
         NMTuneClassifierCV(SMALL, **params).fit(*digits, **fit_params)
 
 
+def test_all_zero_weights_fail_before_any_candidate(digits, monkeypatch):
+    # As with a scikit-learn whose weight check lets all-zero weights through.
+    def lenient_check(sample_weight, X, **kwargs):
+        return np.asarray(sample_weight, dtype=X.dtype)
+
+    monkeypatch.setattr(sknml._base, "_check_sample_weight", lenient_check)
+    monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
+    with pytest.raises(ValueError, match="sample_weight must not be all zero."):
+        NMTuneClassifierCV(SMALL).fit(*digits, sample_weight=np.zeros(450))
+
+
 def test_values_beyond_float32_fail_before_any_candidate(digits, monkeypatch):
     X, y = digits
     monkeypatch.setattr(NMTuneClassifier, "fit", _no_fit)
     with pytest.raises(ValueError, match="beyond the float32 range"):
         NMTuneClassifierCV(SMALL).fit(X.astype(np.float64) * 1e38, y)
+
+
+def test_transform_keeps_the_dtype_of_x(digits):
+    X, y = digits
+    clf = NMTuneClassifierCV({"max_epochs": [2]}, cv=2, random_state=0).fit(X, y)
+    tags = clf.__sklearn_tags__().transformer_tags
+    assert tags.preserves_dtype == ["float64", "float32"]
+    for dtype in tags.preserves_dtype:
+        assert clf.transform(X[:20].astype(dtype)).dtype == dtype
 
 
 def test_set_output_pandas(digits):

@@ -3,17 +3,23 @@
 Fashion-MNIST is the pre-training and in-domain set; MNIST-5k and scikit-learn's
 digits are two sources of one label set, the out-of-domain pair. Every loader
 returns grey-scale images as ``float32`` in ``[0, 1]``, 28 x 28 pixels, so that
-one backbone reads all three.
+one backbone reads all three. :func:`make_shifted_images` builds shifted copies
+of any of them (rotated, inverted, blurred, noisy, ...), out-of-distribution test
+sets of the same task.
 """
 
 import functools
 import gzip
 import importlib.util
+from collections.abc import Sequence
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import Bunch
-from sklearn.utils._param_validation import StrOptions, validate_params
+from scipy import ndimage
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
 
 FASHION_MNIST_HOME = Path("/usr/share/datasets/fashion-mnist")
 
@@ -274,3 +280,229 @@ def load_digits_aligned(
         "bilinearly into MNIST's 20 x 20 box and padded to 28 x 28.",
         return_X_y,
     )
+
+
+# The default shifts, in the order make_shifted_images returns them.
+_ROTATION_DEGREES = 20.0
+_CONTRAST = 0.4
+_BLUR_SIGMA = 1.0
+_NOISE_STD = 0.3
+# Simard, Steinkraus and Platt (2003): alpha 34, sigma 4 for 28 x 28 digits.
+_ELASTIC_ALPHA = 34.0
+_ELASTIC_SIGMA = 4.0
+_TRANSLATION_PIXELS = 3
+_ZOOM = 0.8
+
+
+def _centred_linear_map(images, matrix):
+    """Resample each image through ``matrix`` (output -> input) about its centre."""
+    centre = (np.array(images.shape[1:]) - 1) / 2.0
+    full = np.eye(3)
+    full[1:, 1:] = matrix
+    offset = np.concatenate([[0.0], centre - matrix @ centre])
+    return ndimage.affine_transform(
+        images, full, offset=offset, order=1, mode="constant", cval=0.0
+    )
+
+
+def _rotation(images, pixel_max, rng):
+    # Counter-clockwise as displayed (row 0 at the top).
+    angle = np.deg2rad(_ROTATION_DEGREES)
+    cos, sin = np.cos(angle), np.sin(angle)
+    return _centred_linear_map(images, np.array([[cos, sin], [-sin, cos]]))
+
+
+def _inversion(images, pixel_max, rng):
+    return pixel_max - images
+
+
+def _contrast(images, pixel_max, rng):
+    mean = images.mean(axis=(1, 2), keepdims=True)
+    return mean + _CONTRAST * (images - mean)
+
+
+def _blur(images, pixel_max, rng):
+    return ndimage.gaussian_filter(
+        images, sigma=(0, _BLUR_SIGMA, _BLUR_SIGMA), mode="constant"
+    )
+
+
+def _noise(images, pixel_max, rng):
+    return images + rng.normal(scale=_NOISE_STD * pixel_max, size=images.shape)
+
+
+def _elastic(images, pixel_max, rng):
+    field = rng.uniform(-1.0, 1.0, size=(2, *images.shape))
+    field = ndimage.gaussian_filter(
+        field, sigma=(0, 0, _ELASTIC_SIGMA, _ELASTIC_SIGMA), mode="constant"
+    )
+    grid = np.indices(images.shape, dtype=np.float64)
+    grid[1:] += _ELASTIC_ALPHA * field
+    return ndimage.map_coordinates(images, grid, order=1, mode="constant", cval=0.0)
+
+
+def _translation(images, pixel_max, rng):
+    # Integer slicing: an exact move, 3 pixels down and 3 to the right.
+    step = _TRANSLATION_PIXELS
+    moved = np.zeros_like(images)
+    moved[:, step:, step:] = images[:, :-step, :-step]
+    return moved
+
+
+def _zoom(images, pixel_max, rng):
+    return _centred_linear_map(images, np.eye(2) / _ZOOM)
+
+
+_SHIFTS = {
+    "rotation": _rotation,
+    "inversion": _inversion,
+    "contrast": _contrast,
+    "blur": _blur,
+    "noise": _noise,
+    "elastic": _elastic,
+    "translation": _translation,
+    "zoom": _zoom,
+}
+
+
+@validate_params(
+    {
+        "images": ["array-like"],
+        "shifts": ["array-like", None],
+        "pixel_max": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_shifted_images(
+    images: np.ndarray,
+    shifts: Sequence[str] | None = None,
+    *,
+    pixel_max: float = 1.0,
+    random_state: int | np.random.RandomState | None = 0,
+) -> dict[str, np.ndarray]:
+    """Shifted copies of an image set, one per kind of distribution shift.
+
+    A small-scale analog of the shifted ImageNet test sets (ImageNet-V2, -R, -C)
+    that probe a model's robustness: a probe trained on clean images is scored
+    on each copy. Every shift is fixed, so that copies of two image sets (or of
+    one set in two runs) are comparable:
+
+    - ``"rotation"``: 20 degrees counter-clockwise about the image centre;
+    - ``"inversion"``: ``pixel_max - x``;
+    - ``"contrast"``: each image's deviation from its own mean scaled by 0.4;
+    - ``"blur"``: Gaussian blur with a standard deviation of 1 pixel;
+    - ``"noise"``: additive Gaussian noise with a standard deviation of
+      ``0.3 * pixel_max``;
+    - ``"elastic"``: an elastic warp, a random displacement field smoothed by a
+      Gaussian of standard deviation 4 pixels and scaled by 34 pixels (Simard
+      et al., 2003);
+    - ``"translation"``: 3 pixels down and 3 pixels to the right;
+    - ``"zoom"``: scaled by 0.8 about the image centre (the object shrinks).
+
+    Pixels moved in from outside the frame are 0. Rotation, elastic warp and
+    zoom interpolate bilinearly. Every copy is clipped to ``[0, pixel_max]``.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, height, width) or (n_images, n_pixels)
+        Grey-scale images with values in ``[0, pixel_max]``. Rows of
+        ``n_pixels`` values are read as square images, ``n_pixels = side ** 2``
+        (784 for 28 x 28).
+    shifts : list of str, default=None
+        Names of the shifts to apply, among those listed above; ``None``
+        applies all eight.
+    pixel_max : float, default=1.0
+        The brightest valid pixel value: 1.0 for the loaders of
+        :mod:`sknml.datasets`, 255 for raw 8-bit images.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the draws of ``"noise"`` and ``"elastic"``. Each shift draws from
+        its own stream, so a shift's copy does not depend on which other shifts
+        are asked for.
+
+    Returns
+    -------
+    shifted : dict of str to ndarray
+        One entry per shift, in the order listed above: an array of the shape
+        and dtype of ``images`` (integer images are rounded).
+
+    Raises
+    ------
+    ValueError
+        When ``shifts`` names an unknown shift, when ``images`` is neither 3-D
+        nor 2-D with a square number of pixels per row, or when a pixel lies
+        outside ``[0, pixel_max]``.
+
+    See Also
+    --------
+    load_fashion_mnist : The in-domain images whose test split this shifts.
+
+    References
+    ----------
+    D. Hendrycks and T. Dietterich, "Benchmarking Neural Network Robustness to
+    Common Corruptions and Perturbations", ICLR 2019.
+
+    P. Y. Simard, D. Steinkraus and J. C. Platt, "Best Practices for
+    Convolutional Neural Networks Applied to Visual Document Analysis",
+    ICDAR 2003.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknml.datasets import make_shifted_images
+    >>> images = np.zeros((2, 28, 28), dtype=np.float32)
+    >>> images[:, 10:18, 12:16] = 1.0  # a bright bar
+    >>> shifted = make_shifted_images(images, random_state=0)
+    >>> list(shifted)
+    ['rotation', 'inversion', 'contrast', 'blur', 'noise', 'elastic',
+     'translation', 'zoom']
+    >>> shifted["noise"].shape, shifted["noise"].dtype
+    ((2, 28, 28), dtype('float32'))
+    >>> float(shifted["inversion"][0, 0, 0])  # the dark background turns bright
+    1.0
+    >>> bool(shifted["translation"][0, 13:21, 15:19].all())  # 3 down, 3 right
+    True
+    """
+    names = list(_SHIFTS) if shifts is None else list(shifts)
+    unknown = sorted(set(names) - set(_SHIFTS))
+    if unknown:
+        raise ValueError(
+            f"shifts contains unknown names {unknown}; choose among {list(_SHIFTS)}."
+        )
+    images = check_array(
+        images, allow_nd=True, ensure_2d=False, dtype=None, ensure_min_samples=0
+    )
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        if side * side != images.shape[1]:
+            raise ValueError(
+                f"images has rows of {images.shape[1]} pixels, not the square of "
+                "an image side (784 for 28 x 28); pass (n_images, height, width)."
+            )
+        stack = images.reshape(len(images), side, side)
+    elif images.ndim == 3:
+        stack = images
+    else:
+        raise ValueError(
+            "images must be (n_images, height, width) or (n_images, n_pixels), "
+            f"got shape {images.shape}."
+        )
+    if images.size and (images.min() < 0 or images.max() > pixel_max):
+        raise ValueError(
+            f"images has pixels in [{images.min()}, {images.max()}], outside "
+            f"[0, pixel_max={pixel_max}]; pass pixel_max=255 for 8-bit images."
+        )
+    stack = stack.astype(np.float64)
+    rng = check_random_state(random_state)
+    # One seed per known shift, drawn in a fixed order whatever is asked for.
+    seeds = rng.randint(np.iinfo(np.int32).max, size=len(_SHIFTS))
+    shifted = {}
+    for (name, shift), seed in zip(_SHIFTS.items(), seeds, strict=True):
+        if name not in names:
+            continue
+        copy = shift(stack, pixel_max, np.random.RandomState(seed))
+        copy = np.clip(copy, 0.0, pixel_max)
+        if np.issubdtype(images.dtype, np.integer):
+            copy = np.rint(copy)
+        shifted[name] = copy.reshape(images.shape).astype(images.dtype, copy=False)
+    return shifted

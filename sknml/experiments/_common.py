@@ -7,20 +7,19 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sknml import NAMED_SETTINGS, NMTuneClassifier
+from sknml import NAMED_SETTINGS, NMTuneClassifier, inactive_parameters
 from sknml._device import resolve_device
-from sknml._tuner import NETWORK_PARAMETERS
 
 
 def make_tuner(kind, **params):
     """A fresh ``NMTuneClassifier`` of one named setting ('lp', 'mlp', 'nmtune').
 
-    Training-loop parameters (``max_epochs``...) are not passed to the linear
-    probe, which has no loop.
+    Parameters that cannot act in that setting (``max_epochs`` for the linear
+    probe, which has no loop) are not passed.
     """
     setting = NAMED_SETTINGS[kind]
-    if setting.get("n_layers") == 0:
-        params = {k: v for k, v in params.items() if k not in NETWORK_PARAMETERS}
+    inactive = inactive_parameters(NMTuneClassifier(**setting, **params))
+    params = {k: v for k, v in params.items() if k not in inactive}
     return NMTuneClassifier(**setting, **params)
 
 

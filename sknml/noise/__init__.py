@@ -4,7 +4,7 @@ Every resampler is an imbalanced-learn sampler (``fit_resample``): it returns ``
 untouched and a copy of ``y`` in which some labels are replaced by other labels of
 the same label set. Inside an :class:`imblearn.pipeline.Pipeline` a sampler runs at fit
 time only, so a model is trained on noisy labels while cross-validation scores it on
-clean ones (section 6 of the paper: noisy downstream data).
+clean ones (noisy downstream data: arXiv:2309.17002, section 4.3 and appendix B.5).
 
 The noise process is described by a transition matrix ``T`` with
 ``T[i, j] = P(noisy = classes_[j] | true = classes_[i])`` (rows: true class, columns:

@@ -4,7 +4,7 @@ import json
 import time
 from pathlib import Path
 
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import (
     command_line,
     default_cache_dir,
@@ -43,7 +43,7 @@ def _add_common(parser, default_out):
         type=noise_rate,
         default=0.0,
         help="symmetric label noise injected into the training labels only "
-        "(the paper's section 6), e.g. 0.2",
+        "(the paper's section 4.3), e.g. 0.2",
     )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
@@ -147,7 +147,7 @@ def run_demo(args) -> int:
     settings, data = _prepare(args)
     out = settings["out"]
     train_domain = args.train_domain
-    test_domains = [train_domain] + [d for d in DOMAINS if d != train_domain]
+    test_domains = [train_domain] + [d for d in SENTIMENT_DOMAINS if d != train_domain]
     records, features = _evaluate(data, settings, (train_domain,))
     features = {m: F for (_, m), F in features.items()}
     summary = summarize(records)
@@ -203,7 +203,7 @@ def run_benchmark(args) -> int:
     start = time.perf_counter()
     settings, data = _prepare(args)
     out = settings["out"]
-    records, _ = _evaluate(data, settings, DOMAINS)
+    records, _ = _evaluate(data, settings, SENTIMENT_DOMAINS)
     summary = summarize(records)
     run_environment = environment()
     command = _command_line("benchmark", args)
@@ -245,7 +245,7 @@ def add_subcommand(subparsers) -> None:
     _add_common(demo, "sknml-demo")
     demo.add_argument(
         "--train-domain",
-        choices=DOMAINS,
+        choices=SENTIMENT_DOMAINS,
         default="movie",
         help="domain to train on; the others are the OOD tests (movie)",
     )

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
 
 # The sizes of --quick: enough real snippets for every code path, seconds to run.
 _QUICK_TRAIN = 400
@@ -33,7 +33,7 @@ def load_embedded_domains(
                     _QUICK_TRAIN if domain == "movie" else _QUICK_OOD,
                     replace=False,
                 )
-                for domain in DOMAINS
+                for domain in SENTIMENT_DOMAINS
             ]
         )
     encoder = SentenceEncoder(device=device, cache=cache, verbose=int(progress))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sknml.datasets._sentiment import DOMAINS
+from sknml.datasets import SENTIMENT_DOMAINS
 
 
 def _cell(summary, metric, **where):
@@ -114,7 +114,9 @@ def demo_figure(summary, features, *, train_domain, methods, test_domains, path)
 
 def benchmark_markdown(summary, *, methods, command, environment, settings):
     """The benchmark as Markdown: per-pair accuracy and the paper's Table 2 view."""
-    trains = [d for d in DOMAINS if any(e["train_domain"] == d for e in summary)]
+    trains = [
+        d for d in SENTIMENT_DOMAINS if any(e["train_domain"] == d for e in summary)
+    ]
     nn_methods = [m for m in methods if m in ("LP", "MLP", "NMTune")]
 
     def acc(train, method, test, metric="accuracy"):
@@ -156,7 +158,7 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
     ]
     losses = []
     for train in trains:
-        for test in [train] + [d for d in DOMAINS if d != train]:
+        for test in [train] + [d for d in SENTIMENT_DOMAINS if d != train]:
             cells = {m: acc(train, m, test) for m in methods}
             if any(c is None for c in cells.values()):
                 continue
@@ -174,7 +176,7 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
                 )
                 + f" | {best} |"
             )
-    n_pairs = len(trains) * len(DOMAINS)
+    n_pairs = len(trains) * len(SENTIMENT_DOMAINS)
     lines += [
         "",
         "## Where NMTune does not win",
@@ -217,7 +219,7 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
                     test,
                 )
                 for train in trains
-                for test in DOMAINS
+                for test in SENTIMENT_DOMAINS
                 if test != train and acc(train, method, test) is not None
             )
             gaps = [

@@ -7,11 +7,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-from sknml import NMTuneClassifierCV
-from sknml._runtime import progress_bar, torch_threads
-from sknml._tuner_cv import DEFAULT_PARAM_GRID
-from sknml.datasets._sentiment import DOMAINS
+from sknml import DEFAULT_PARAM_GRID, NMTuneClassifierCV
+from sknml._runtime import progress_bar
+from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import make_tuner
+from sknml.utils import torch_threads
 
 METHODS = ("LogReg", "LP", "MLP", "NMTune", "NMTuneCV")
 
@@ -91,7 +91,7 @@ def _fit_and_test(
         sve, lsvr = _spectral(F)
         tests = [(train_domain, test)] + [
             (d, np.flatnonzero(domain == d))
-            for d in DOMAINS
+            for d in SENTIMENT_DOMAINS
             if d != train_domain and np.any(domain == d)
         ]
         records = []

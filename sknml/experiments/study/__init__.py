@@ -2,8 +2,10 @@
 
 Chen et al. (ICLR 2024) pre-train on data whose labels are partly wrong and find
 that slight noise helps in-domain (ID) a little, always hurts out of domain (OOD),
-flattens the feature spectrum (SVE and LSVR rise), and that NMTune on the frozen
-features undoes much of the harm. This package replays that study at laptop scale:
+flattens the feature spectrum (SVE and LSVR rise), and propose NMTune on the frozen
+features as a remedy. This package replays that study at laptop scale, including
+whether NMTune recovers some of that loss (the report shows where it does and where
+it does not):
 
 1. pre-train :class:`SmallCNN` on Fashion-MNIST whose labels
    :class:`~sknml.noise.SymmetricLabelNoise` flipped at each noise ratio,
