@@ -18,8 +18,9 @@ network shape (two hidden layers of width D, as ``MLPClassifier((D, D))``), batc
 
 Epoch times are medians of the per-epoch wall times; prints markdown tables.
 
-    python benchmarks/bench_training.py            # the documented run
-    python benchmarks/bench_training.py --quick    # a smoke run
+    python benchmarks/bench_training.py                  # the documented run
+    python benchmarks/bench_training.py --features 768   # wider rows
+    python benchmarks/bench_training.py --quick          # a smoke run
 """
 
 import argparse
@@ -142,7 +143,7 @@ def raw_loop(X, y, params, epochs):
         X.shape[1],
         int(y.max()) + 1,
         activation="relu",
-        batch_norm=False,
+        batch_norm=True,
         residual=True,
         **_NETWORK,
     )
@@ -157,15 +158,16 @@ def raw_loop(X, y, params, epochs):
     optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=1e-4)
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
     seconds = []
-    for _ in range(epochs):
-        tick = time.perf_counter()
-        for rows in torch.randperm(len(X)).split(BATCH_SIZE):
-            optimizer.zero_grad()
-            logits, z, x = network.tuned(X_t[rows])
-            loss, _ = criterion(logits, z, x, y_t[rows], None)
-            loss.backward()
-            optimizer.step()
-        seconds.append(time.perf_counter() - tick)
+    with network.standardized_input():
+        for _ in range(epochs):
+            tick = time.perf_counter()
+            for rows in torch.randperm(len(X)).split(BATCH_SIZE):
+                optimizer.zero_grad()
+                logits, z, x = network(X_t[rows])
+                loss, _ = criterion(logits, z, x, y_t[rows], None)
+                loss.backward()
+                optimizer.step()
+            seconds.append(time.perf_counter() - tick)
     return _median_epoch(seconds)
 
 
@@ -232,13 +234,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--features", type=int, default=384, help="width D of the rows (384)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)
     n_samples, n_predict, epochs, repeats = (
         (2000, 5000, 2, 1) if args.quick else (20000, 100000, 5, 5)
     )
-    data = make_embedding_like(n_samples + 5000, 384, 10, random_state=0)
+    width = args.features
+    data = make_embedding_like(n_samples + 5000, width, 10, random_state=0)
     X, X_test, y, y_test = train_test_split(
         data.data.astype(np.float32), data.target, test_size=5000, random_state=0
     )
@@ -260,7 +266,7 @@ def main():
             (f"raw torch loop, {method}", raw_loop(X, y, params, epochs), None, None)
         )
     *mlp_row, sk_mlp = sklearn_mlp(X, y, X_test, y_test, epochs)
-    rows.append(("MLPClassifier((384, 384))", *mlp_row))
+    rows.append((f"MLPClassifier(({width}, {width}))", *mlp_row))
     rows.append(
         ("skorch NeuralNetClassifier", *bare_skorch(X, y, X_test, y_test, epochs))
     )
@@ -290,7 +296,7 @@ def main():
         fit = time.perf_counter() - start
         print(f"| {name} | {fit:.2f} | {probe.score(X_test, y_test):.4f} |")
 
-    big = make_embedding_like(n_predict, 384, 10, random_state=1).data.astype(
+    big = make_embedding_like(n_predict, width, 10, random_state=1).data.astype(
         np.float32
     )
     network = fitted["NMTune"].net_.module_.eval()
@@ -301,16 +307,16 @@ def main():
         ),
         "NMTuneClassifier (NMTune)": lambda: fitted["NMTune"].predict_proba(big),
         "NMTuneClassifier (MLP)": lambda: fitted["MLP"].predict_proba(big),
-        "MLPClassifier((384, 384))": lambda: sk_mlp.predict_proba(big),
+        f"MLPClassifier(({width}, {width}))": lambda: sk_mlp.predict_proba(big),
     }
     _print_times(
-        f"predict_proba on {n_predict} x 384 float32 rows",
+        f"predict_proba on {n_predict} x {width} float32 rows",
         _median_times(predictors, repeats),
         reference="raw float32 forward (same network)",
         column="vs raw forward",
     )
 
-    weight = network.head.weight.new_empty(384, 384).normal_()
+    weight = network.head.weight.new_empty(width, width).normal_()
     rows = torch.from_numpy(big)
     with torch.inference_mode():
         products = {
@@ -319,7 +325,7 @@ def main():
         }
         seconds = _median_times(products, repeats)
     _print_times(
-        f"{n_predict} x 384 by 384 x 384 float32 product",
+        f"{n_predict} x {width} by {width} x {width} float32 product",
         seconds,
         reference="torch (F.linear)",
         column="vs torch",

@@ -9,10 +9,20 @@ the multinomial cross-entropy for three or more classes and the binary one (a si
 weight vector) for two, with the intercept not penalized. Each L-BFGS iteration
 streams the rows in chunks, so X never needs to fit on the device at once; the
 parameters and the sums are float64 (float32 where the device has no float64).
+
+The solutions of the last few problems are remembered by their content (the rows,
+targets, weights and settings), so that the candidates of a search that share a
+fold, as :class:`~sknml.NMTuneClassifierCV`'s do, solve its probe (and the check
+of ``standardize='auto'``) once: a solve is a pure function of its inputs, and a
+remembered solution is the one a new solve would return.
 """
 
+import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
@@ -25,6 +35,10 @@ _TOL = 1e-4
 _MAX_ITER = 1000
 # Entries of X per chunk in one pass: bounds the float64 copy of a chunk.
 _CHUNK_ENTRIES = 2**24
+# Solutions remembered, by the content of their problem (least recent dropped).
+_REMEMBERED = 16
+_solutions = OrderedDict()
+_solutions_lock = threading.Lock()
 
 
 def _solver_dtype(device):
@@ -67,6 +81,41 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
     >>> bool(coef[1, 0] > 0 > coef[0, 0])
     True
     """
+    problem = (X, y, n_classes, C, sample_weight, str(device))
+    key = _digest(problem)
+    with _solutions_lock:
+        solution = _solutions.get(key)
+        if solution is not None:
+            _solutions.move_to_end(key)
+    if solution is None:
+        solution = _solve(*problem)
+        with _solutions_lock:
+            _solutions[key] = solution
+            while len(_solutions) > _REMEMBERED:
+                _solutions.popitem(last=False)
+    coef, intercept, n_iter, warning = solution
+    if warning is not None:
+        warnings.warn(warning, ConvergenceWarning, stacklevel=3)
+    return coef.clone(), intercept.clone(), n_iter
+
+
+def _digest(values):
+    """A digest of the content of ``values`` (tensors, arrays, scalars)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        if isinstance(value, np.ndarray):
+            value = np.ascontiguousarray(value)
+            digest.update(f"{value.dtype}{value.shape}".encode())
+            digest.update(value.view(np.uint8).reshape(-1).data)
+        else:
+            digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def _solve(X, y, n_classes, C, sample_weight, device):
+    """:func:`fit_probe` without memory; a warning, if any, as its message."""
     dtype = _solver_dtype(device)
     n_samples, n_features = X.shape
     binary = n_classes == 2
@@ -129,7 +178,7 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
     # L-BFGS also returns when an iteration changes the objective by less than
     # 1e-9; it is then restarted from where it stopped, until the gradient test
     # passes, the iterations run out or a restart makes no progress at all.
-    n_iter, value = 0, None
+    n_iter, value, warning = 0, None, None
     while True:
         optimizer.step(closure)
         n_iter = int(optimizer.state[weight]["n_iter"])
@@ -138,13 +187,11 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
         if gradient <= _TOL:
             break
         if n_iter >= _MAX_ITER or value == previous:
-            warnings.warn(
+            warning = (
                 f"The linear probe's L-BFGS stopped after {n_iter} iterations "
                 f"with a gradient of {gradient:.2g} (tolerance {_TOL:g}): it did "
                 "not converge; standardize the features (standardize=True) or "
-                "lower C.",
-                ConvergenceWarning,
-                stacklevel=3,
+                "lower C."
             )
             break
         optimizer.param_groups[0]["max_iter"] = _MAX_ITER - n_iter
@@ -153,4 +200,4 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
     if binary:
         weight = torch.cat([-weight / 2, weight / 2])
         bias = torch.cat([-bias / 2, bias / 2])
-    return weight, bias, n_iter
+    return weight, bias, n_iter, warning

@@ -14,6 +14,7 @@ from sknml._linalg import (
     singular_values_from_eigenvalues,
     singular_values_from_gram,
     smaller_gram,
+    symmetric_eigenvalues,
 )
 from sknml._spectrum import _GramAccumulator, _NumpyBackend
 
@@ -49,6 +50,68 @@ def test_torch_singular_values_match_svd_and_cut_the_gradient_at_zero():
     assert float(s[0].detach()) < 1e-3
     s[0].backward()
     assert torch.equal(rank_one.grad, torch.zeros(2, 2))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_symmetric_eigenvalues_and_gradient_equal_float64_eigvalsh(dtype):
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(40, 40))
+    weights = torch.from_numpy(rng.normal(size=40))
+    reference = torch.from_numpy(a + a.T).requires_grad_()
+    expected = torch.linalg.eigvalsh(reference)
+    (expected * weights).sum().backward()
+    matrix = reference.detach().to(dtype).requires_grad_()
+    eigenvalues = symmetric_eigenvalues(matrix)
+    (eigenvalues * weights.to(dtype)).sum().backward()
+    assert eigenvalues.dtype == matrix.grad.dtype == dtype
+    tol = {torch.float32: 1e-5, torch.float64: 1e-12}[dtype]
+    scale = expected.abs().max().item()
+    assert_allclose(eigenvalues.detach().double(), expected.detach(), atol=tol * scale)
+    assert_allclose(matrix.grad.double(), reference.grad, atol=tol)
+
+
+def _eigvalsh_failing_in_float32(calls):
+    """``torch.linalg.eigvalsh`` raising LAPACK's convergence error on float32."""
+    eigvalsh = torch.linalg.eigvalsh
+
+    def patched(matrix):
+        calls.append(matrix.dtype)
+        if matrix.dtype == torch.float32:
+            raise torch.linalg.LinAlgError("linalg.eigh: failed to converge")
+        return eigvalsh(matrix)
+
+    return patched
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_a_failed_float32_eigenvalue_solve_is_redone_in_float64(
+    monkeypatch, requires_grad
+):
+    z = torch.randn(6, 9, generator=torch.Generator().manual_seed(0))
+    expected_z = z.clone().requires_grad_(requires_grad)
+    expected = singular_values_from_gram(smaller_gram(expected_z))
+    calls = []
+    monkeypatch.setattr(torch.linalg, "eigvalsh", _eigvalsh_failing_in_float32(calls))
+    z.requires_grad_(requires_grad)
+    s = singular_values_from_gram(smaller_gram(z))
+    assert calls == [torch.float32, torch.float64]
+    assert s.dtype == torch.float32
+    torch.testing.assert_close(s, expected)
+    if requires_grad:
+        s.sum().backward()
+        expected.sum().backward()
+        assert z.grad.dtype == torch.float32
+        torch.testing.assert_close(z.grad, expected_z.grad)
+
+
+def test_a_failed_float64_eigenvalue_solve_raises(monkeypatch):
+    def failing(matrix):
+        raise torch.linalg.LinAlgError("linalg.eigh: failed to converge")
+
+    monkeypatch.setattr(torch.linalg, "eigvalsh", failing)
+    for dtype in (torch.float32, torch.float64):
+        with pytest.raises(torch.linalg.LinAlgError):
+            symmetric_eigenvalues(torch.eye(3, dtype=dtype))
 
 
 def test_numpy_singular_values_zero_the_round_off():
