@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
-from sknml.experiments._common import default_cache_dir
+from sknml.utils import default_cache_dir
 
 #: The task families of the ``--family`` option of ``select_defaults.py`` and
 #: ``confirm_defaults.py``, by name: the encoders whose features their tasks hold.
@@ -49,12 +49,21 @@ def add_family_option(parser):
 
 
 def sentiment():
-    """MiniLM embeddings of the four sentiment domains: ``X``, ``y``, ``domain``."""
-    from sknml.experiments.demo._data import load_embedded_domains
+    """MiniLM embeddings of the four sentiment domains: ``X``, ``y``, ``domain``.
 
-    return load_embedded_domains(
-        cache=default_cache_dir() / "embeddings", progress=False
-    )
+    The texts of ``load_sentiment_domains``, embedded by ``SentenceEncoder`` with
+    the cache ``sknml demo`` uses (the same embeddings).
+    """
+    from sknml.datasets import load_sentiment_domains
+    from sknml.encoders import SentenceEncoder
+
+    data = load_sentiment_domains()
+    encoder = SentenceEncoder(cache=default_cache_dir() / "embeddings", device="cpu")
+    return {
+        "X": encoder.fit_transform(data.data),
+        "y": data.target,
+        "domain": data.domain,
+    }
 
 
 def sentiment_split(data, domain, seed):
@@ -67,8 +76,7 @@ def sentiment_split(data, domain, seed):
 
 def study_images():
     """The study's fixed downstream splits, ``{task: (fit, y, test, y_test)}``."""
-    from sknml.experiments.study import DEFAULT_SETTINGS
-    from sknml.experiments.study._data import load_study_data
+    from sknml.experiments.study import DEFAULT_SETTINGS, load_study_data
 
     return load_study_data(
         DEFAULT_SETTINGS["n_pretrain"],

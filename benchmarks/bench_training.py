@@ -41,9 +41,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetClassifier
 from threadpoolctl import threadpool_limits
 
-from sknml import NMTuneClassifier
-from sknml._losses import NMTuneLoss
-from sknml._network import NMTuneNetwork
+from sknml import NMTuneClassifier, NMTuneLoss, NMTuneNetwork
 from sknml.datasets import make_embedding_like
 
 BATCH_SIZE = 256

@@ -14,13 +14,12 @@ import os
 import time
 
 import numpy as np
+from _tasks import sentiment
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from sknml import NMTuneClassifierCV
 from sknml.datasets import SENTIMENT_DOMAINS
-from sknml.experiments._common import default_cache_dir
-from sknml.experiments.demo._data import load_embedded_domains
 
 TRAIN = "movie"
 
@@ -35,9 +34,7 @@ def _accuracies(clf, X, y, domain, X_test, y_test):
 
 
 def main():
-    data = load_embedded_domains(
-        cache=default_cache_dir() / "embeddings", progress=False
-    )
+    data = sentiment()
     X, y, domain = data["X"], data["y"], data["domain"]
     inside = domain == TRAIN
     X_train, X_test, y_train, y_test = train_test_split(

@@ -36,8 +36,7 @@ from joblib import Parallel, delayed
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier
 from sknml.datasets import SENTIMENT_DOMAINS
-from sknml.experiments._common import environment
-from sknml.utils import torch_threads
+from sknml.utils import environment, torch_threads
 
 TERMS = {"mse": "lambda_mse", "cov": "lambda_cov", "svd": "lambda_svd"}
 GRID = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0]

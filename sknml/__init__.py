@@ -11,7 +11,9 @@ inputs to features, and the data sets and studies that show the paper's findings
 from sknml._version import __version__
 
 # isort: split
+from sknml._losses import NMTuneLoss
 from sknml._net import NMTuneNet
+from sknml._network import NMTuneNetwork
 from sknml._persistence import ALLOWED_TYPES, load_model, save_model
 from sknml._recipe import inactive_parameters
 from sknml._settings import NAMED_SETTINGS as _NAMED_SETTINGS
@@ -64,7 +66,9 @@ __all__ = [
     "NAMED_SETTINGS",
     "NMTuneClassifier",
     "NMTuneClassifierCV",
+    "NMTuneLoss",
     "NMTuneNet",
+    "NMTuneNetwork",
     "PairFlipLabelNoise",
     "SentenceEncoder",
     "SpectrumProbe",

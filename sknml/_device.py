@@ -23,7 +23,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
     Examples
     --------
-    >>> from sknml._device import resolve_device
+    >>> from sknml.utils import resolve_device
     >>> resolve_device("cpu")
     device(type='cpu')
     """

@@ -184,7 +184,22 @@ class NMTuneLoss(nn.Module):
         Dominant singular values in the singular-value term.
     scale_invariant : bool, default=True
         The scale-invariant forms of the consistency and covariance terms
-        (module docstring) rather than the paper's literal formulas.
+        rather than the paper's literal formulas (see the user guide).
+
+    See Also
+    --------
+    NMTuneNet : The skorch net whose default criterion this is.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknml import NMTuneLoss
+    >>> x = torch.randn(32, 8)
+    >>> z = x + 0.1 * torch.randn(32, 8)
+    >>> logits, y = torch.randn(32, 3), torch.randint(0, 3, (32,))
+    >>> loss, terms = NMTuneLoss()(logits, z, x, y)
+    >>> sorted(terms)
+    ['ce', 'cov', 'mse', 'svd']
     """
 
     def __init__(

@@ -97,6 +97,23 @@ class NMTuneNetwork(nn.Module):
         Whether hidden layers of ``g`` are followed by ``BatchNorm1d``.
     residual : bool
         Whether ``z = x~ + s * g(x~)`` rather than ``z = g(x~)``.
+
+    See Also
+    --------
+    NMTuneNet : Trains it (or any module returning ``(logits, z, x)``).
+    NMTuneClassifier : Builds, starts and trains it on a feature matrix.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknml import NMTuneNetwork
+    >>> network = NMTuneNetwork(
+    ...     n_features=8, n_classes=3, n_layers=2, hidden_ratio=4.0,
+    ...     activation="relu", batch_norm=True, residual=True,
+    ... )
+    >>> logits, z, x = network.eval()(torch.randn(5, 8))
+    >>> logits.shape, z.shape
+    (torch.Size([5, 3]), torch.Size([5, 8]))
     """
 
     def __init__(

@@ -9,9 +9,9 @@ import pytest
 
 from sknml._cli import main
 from sknml.datasets import SENTIMENT_DOMAINS as DOMAINS
-from sknml.experiments._common import default_cache_dir
 from sknml.experiments.demo._report import _cell, benchmark_markdown
 from sknml.experiments.demo._runs import METHODS, summarize
+from sknml.utils import default_cache_dir
 
 
 @pytest.fixture(scope="module")

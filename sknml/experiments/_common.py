@@ -1,14 +1,16 @@
-"""What the applications share: cache folder, run records, argument types, tuners."""
+"""What the applications share: argument types, command echo and tuners.
+
+The cache folder and the run record are public: :func:`sknml.utils.default_cache_dir`
+and :func:`sknml.utils.environment`.
+"""
 
 import argparse
 import os
-import platform
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier, inactive_parameters
-from sknml._device import resolve_device
+from sknml.utils import resolve_device
 
 
 def make_tuner(kind, **params):
@@ -21,34 +23,6 @@ def make_tuner(kind, **params):
     inactive = inactive_parameters(NMTuneClassifier(**setting, **params))
     params = {k: v for k, v in params.items() if k not in inactive}
     return NMTuneClassifier(**setting, **params)
-
-
-def default_cache_dir() -> Path:
-    """Where embeddings are cached: ``$SKNML_CACHE``, else ``~/.cache/sknml``."""
-    env = os.environ.get("SKNML_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sknml"
-
-
-def environment(**extra) -> dict:
-    """Date, versions and machine of a run, plus ``extra``, for its results file."""
-    import sklearn
-    import torch
-
-    import sknml
-
-    return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "sknml": sknml.__version__,
-        "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpu_threads": torch.get_num_threads(),
-        **extra,
-    }
 
 
 def _word(value) -> str:

@@ -7,8 +7,6 @@ from pathlib import Path
 from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import (
     command_line,
-    default_cache_dir,
-    environment,
     folder_problem,
     noise_rate,
     positive_int,
@@ -17,6 +15,7 @@ from sknml.experiments._common import (
 from sknml.experiments.demo._data import load_embedded_domains
 from sknml.experiments.demo._report import benchmark_markdown, demo_figure, demo_table
 from sknml.experiments.demo._runs import METHODS, evaluate, summarize
+from sknml.utils import default_cache_dir, environment
 
 _QUICK_EPOCHS = 2
 

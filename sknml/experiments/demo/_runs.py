@@ -8,10 +8,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from sknml import DEFAULT_PARAM_GRID, NMTuneClassifierCV
-from sknml._runtime import progress_bar
 from sknml.datasets import SENTIMENT_DOMAINS
 from sknml.experiments._common import make_tuner
-from sknml.utils import torch_threads
+from sknml.utils import progress_bar, torch_threads
 
 METHODS = ("LogReg", "LP", "MLP", "NMTune", "NMTuneCV")
 

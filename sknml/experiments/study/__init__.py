@@ -31,6 +31,7 @@ from sknml.experiments.study._claims import check_claims, summarize
 
 # The command line's hook (sknml._cli imports it), not part of the public API.
 from sknml.experiments.study._cli import add_subcommand as add_subcommand
+from sknml.experiments.study._data import load_study_data
 from sknml.experiments.study._report import write_report
 from sknml.experiments.study._runs import DEFAULT_SETTINGS as _DEFAULT_SETTINGS
 from sknml.experiments.study._runs import QUICK_SETTINGS as _QUICK_SETTINGS
@@ -52,6 +53,7 @@ __all__ = [
     "QUICK_SETTINGS",
     "SmallCNN",
     "check_claims",
+    "load_study_data",
     "load_or_pretrain",
     "pretrain_backbone",
     "run_study",

@@ -12,11 +12,10 @@ from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 from torch.nn import functional as F
 
-from sknml._device import resolve_device
-from sknml._runtime import progress_bar
 from sknml.datasets import load_fashion_mnist
 from sknml.experiments.study._data import DATA_SEED, fashion_permutation
 from sknml.noise import SymmetricLabelNoise
+from sknml.utils import progress_bar, resolve_device
 
 # Bump when SmallCNN or the pre-training loop changes: old cached backbones then
 # stop matching their key instead of being silently reused.

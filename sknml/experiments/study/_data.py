@@ -29,11 +29,39 @@ def _stratified_subset(target, n, seed):
     return rows
 
 
-def load_study_data(n_pretrain, n_probe, n_id_test, n_ood):
-    """The fixed downstream splits: ``{task: (train images, train y, test, test y)}``.
+def load_study_data(
+    n_pretrain: int, n_probe: int, n_id_test: int, n_ood: int | None
+) -> dict:
+    """The study's fixed downstream splits, the same in every run.
 
-    ID: Fashion-MNIST training images never seen in pre-training -> the test
-    split. OOD: each digit source split in half, stratified.
+    ``id``: Fashion-MNIST training images that pre-training never sees (after
+    the first ``n_pretrain`` of its fixed permutation) to fit on, a stratified
+    subset of the test split to test on. ``mnist`` and ``digits``: MNIST-5k and
+    the aligned digits, each a stratified subset split in half, stratified.
+
+    Parameters
+    ----------
+    n_pretrain : int
+        Fashion-MNIST training images reserved for pre-training.
+    n_probe : int
+        Fashion-MNIST images to fit on, after those.
+    n_id_test : int
+        Fashion-MNIST test images (stratified subset).
+    n_ood : int or None
+        Images of each digit source before its halving; None for all.
+
+    Returns
+    -------
+    tasks : dict
+        ``{task: (fit images, fit labels, test images, test labels)}``, images of
+        shape (n, 28, 28) in [0, 1].
+
+    Examples
+    --------
+    >>> from sknml.experiments.study import load_study_data
+    >>> tasks = load_study_data(2000, 500, 500, 400)
+    >>> sorted(tasks), tasks["id"][0].shape
+    (['digits', 'id', 'mnist'], (500, 28, 28))
     """
     train = load_fashion_mnist(subset="train")
     test = load_fashion_mnist(subset="test")

@@ -10,15 +10,13 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from sknml._device import resolve_device
-from sknml._runtime import progress_bar
 from sknml.encoders import TorchEncoder
-from sknml.experiments._common import environment, make_tuner
+from sknml.experiments._common import make_tuner
 from sknml.experiments.study._backbone import load_or_pretrain
 from sknml.experiments.study._claims import check_claims, summarize
 from sknml.experiments.study._data import load_study_data
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
-from sknml.utils import torch_threads
+from sknml.utils import environment, progress_bar, resolve_device, torch_threads
 
 DEFAULT_SETTINGS = {
     "noise_rates": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
