@@ -36,7 +36,7 @@ _MAX_ITER = 1000
 # Entries of X per chunk in one pass: bounds the float64 copy of a chunk.
 _CHUNK_ENTRIES = 2**24
 # Solutions remembered, by the content of their problem (least recent dropped).
-_REMEMBERED = 16
+_REMEMBERED = 64
 _solutions = OrderedDict()
 _solutions_lock = threading.Lock()
 

@@ -8,6 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sknml._probe
 from sknml import NMTuneClassifier
 from sknml._probe import fit_probe
 from sknml.datasets import make_embedding_like
@@ -115,3 +116,20 @@ def test_a_probe_that_cannot_converge_warns():
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("sknml._probe._MAX_ITER", 2)
             NMTuneClassifier(n_layers=0, standardize=False).fit(X * 1e3, y)
+
+
+def test_the_same_problem_is_solved_once(monkeypatch):
+    X, y = _problem(3)
+    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+    solves = []
+    solve = sknml._probe._solve
+    monkeypatch.setattr(
+        sknml._probe, "_solve", lambda *args: solves.append(1) or solve(*args)
+    )
+    first = fit_probe(X, y, 3, C=0.5)
+    second = fit_probe(X.clone(), y.clone(), 3, C=0.5)
+    assert len(solves) == 1
+    for a, b in zip(first, second, strict=True):
+        assert torch.equal(torch.as_tensor(a), torch.as_tensor(b))
+    fit_probe(X, y, 3, C=0.25)  # another problem
+    assert len(solves) == 2
