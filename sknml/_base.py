@@ -44,7 +44,7 @@ class _NMTuneBase(
         raise NotImplementedError
 
     def _check_fit_input(self, X, y, sample_weight, reset):
-        """X, y and sample_weight, checked; at least two classes in y."""
+        """X, y and sample_weight, checked (the classes by :meth:`_check_classes`)."""
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64), reset=reset)
         check_float32_range(X)
         check_classification_targets(y)

@@ -183,6 +183,11 @@ class TensorRows(Dataset):
     def __getitem__(self, index):
         return self.batch(torch.as_tensor([index]))
 
+    @property
+    def device(self):
+        """Where batches go: the targets' device (the features' without targets)."""
+        return self.X.device if self.y is None else self.y.device
+
     def batch(self, rows):
         """``(Xi, yi)`` of the rows at ``rows``, as skorch passes a batch around.
 
@@ -191,11 +196,10 @@ class TensorRows(Dataset):
         <sknml.NMTuneNet.get_loss>` reads the weights from; ``yi`` is None for
         rows without targets.
         """
-        device = self.X.device if self.y is None else self.y.device
-        X = self.X[rows.to(self.X.device)].to(device, non_blocking=True)
+        X = self.X[rows.to(self.X.device)].to(self.device, non_blocking=True)
         if self.y is None:
             return X, None
-        index = rows.to(device)
+        index = rows.to(self.device)
         if self.weight is None:
             return X, self.y[index]
         return {"x": X, "sample_weight": self.weight[index]}, self.y[index]
@@ -243,7 +247,6 @@ class TensorBatches:
             order = torch.randperm(n_samples, generator=self.generator)
         else:
             order = torch.arange(n_samples)
-        rows = self.dataset
-        order = order.to(rows.X.device if rows.y is None else rows.y.device)
+        order = order.to(self.dataset.device)
         for start, stop in batch_bounds(n_samples, self.batch_size):
             yield self.dataset.batch(order[start:stop])

@@ -48,12 +48,13 @@ class Standardize(nn.Module):
         self.register_buffer("mean", torch.zeros(n_features, dtype=torch.float64))
         self.register_buffer("scale", torch.ones(n_features, dtype=torch.float64))
 
+    # False inside NMTuneNetwork.standardized_input: the input is standardized.
+    active = True
+
     def forward(self, x):
         if not self.active:
             return x
         return torch.sub(x, self.mean.to(x.dtype)).div_(self.scale.to(x.dtype))
-
-    active = True
 
 
 def _mlp(n_features, n_layers, hidden_ratio, activation, batch_norm):

@@ -464,8 +464,8 @@ class NMTuneClassifier(_NMTuneBase):
         """
         first = not hasattr(self, "net_")
         X, y, sample_weight = self._check_fit_input(X, y, sample_weight, reset=first)
-        classes = np.unique(y if classes is None or not first else classes)
         if first:
+            classes = np.unique(y if classes is None else classes)
             self._check_classes(classes)
         else:
             classes = self.classes_
