@@ -45,7 +45,7 @@ def _solver_dtype(device):
     return torch.float32 if torch.device(device).type == "mps" else torch.float64
 
 
-def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
+def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu", start=None):
     """Solve the L2 logistic regression of ``y`` on ``X`` to convergence.
 
     Parameters
@@ -62,6 +62,10 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
         Non-negative weights of the rows' losses (None: all 1).
     device : str or torch.device, default='cpu'
         Where the solver computes.
+    start : tuple of torch.Tensor, default=None
+        ``(coef, intercept)`` of a nearby problem's solution (as returned) for
+        L-BFGS to start from, rather than zero: the same problem's solution in
+        fewer iterations.
 
     Returns
     -------
@@ -81,7 +85,7 @@ def fit_probe(X, y, n_classes, *, C, sample_weight=None, device="cpu"):
     >>> bool(coef[1, 0] > 0 > coef[0, 0])
     True
     """
-    problem = (X, y, n_classes, C, sample_weight, str(device))
+    problem = (X, y, n_classes, C, sample_weight, str(device), start)
     key = _digest(problem)
     with _solutions_lock:
         solution = _solutions.get(key)
@@ -103,6 +107,9 @@ def _digest(values):
     """A digest of the content of ``values`` (tensors, arrays, scalars)."""
     digest = hashlib.blake2b(digest_size=20)
     for value in values:
+        if isinstance(value, tuple):
+            digest.update(_digest(value).encode())
+            continue
         if isinstance(value, torch.Tensor):
             value = value.detach().cpu().numpy()
         if isinstance(value, np.ndarray):
@@ -114,7 +121,7 @@ def _digest(values):
     return digest.hexdigest()
 
 
-def _solve(X, y, n_classes, C, sample_weight, device):
+def _solve(X, y, n_classes, C, sample_weight, device, start):
     """:func:`fit_probe` without memory; a warning, if any, as its message."""
     dtype = _solver_dtype(device)
     n_samples, n_features = X.shape
@@ -124,8 +131,6 @@ def _solve(X, y, n_classes, C, sample_weight, device):
     # as grad^T @ X, which BLAS computes several times faster than X^T @ grad.
     weight = torch.zeros(width, n_features, dtype=dtype, device=device)
     bias = torch.zeros(width, dtype=dtype, device=device)
-    weight.requires_grad_(True)
-    bias.requires_grad_(True)
     if sample_weight is None:
         sample_weight = torch.ones(n_samples)
     total = float(sample_weight.sum())
@@ -146,6 +151,14 @@ def _solve(X, y, n_classes, C, sample_weight, device):
         float(X_chunk.double().square().sum()) for X_chunk, _, _ in chunks
     )
     scale = (sum_squares / max(X.numel(), 1)) ** 0.5 or 1.0
+    if start is not None:
+        coef, intercept = (value.to(device, dtype) for value in start)
+        if binary:
+            coef, intercept = coef[1:] - coef[:1], intercept[1:] - intercept[:1]
+        weight.copy_(coef * scale)
+        bias.copy_(intercept)
+    weight.requires_grad_(True)
+    bias.requires_grad_(True)
     optimizer = torch.optim.LBFGS(
         [weight, bias],
         lr=1.0,

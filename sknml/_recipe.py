@@ -152,6 +152,8 @@ def _probe_cv_scores(X, y_index, sample_weight, C, device, seed):
     folds = StratifiedKFold(_AUTO_STANDARDIZE_FOLDS, shuffle=True, random_state=seed)
     weight = np.ones(len(X)) if sample_weight is None else sample_weight
     sums = {"raw": np.zeros(2), "standardized": np.zeros(2)}
+    # Each fold's solve starts from the previous fold's solution of its option.
+    starts = dict.fromkeys(sums)
     n_classes = int(y_index.max()) + 1
     for train, test in folds.split(rows, y_index[rows]):
         train, test = rows[train], rows[test]
@@ -173,7 +175,9 @@ def _probe_cv_scores(X, y_index, sample_weight, C, device, seed):
                     C=C,
                     sample_weight=torch.as_tensor(weight[train]),
                     device=device,
+                    start=starts[name],
                 )
+            starts[name] = coef, intercept
             logits = as_float32_tensor(X_test) @ coef.T + intercept
             _, accuracy, cross_entropy = weighted_scores(
                 logits,

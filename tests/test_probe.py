@@ -133,3 +133,19 @@ def test_the_same_problem_is_solved_once(monkeypatch):
         assert torch.equal(torch.as_tensor(a), torch.as_tensor(b))
     fit_probe(X, y, 3, C=0.25)  # another problem
     assert len(solves) == 2
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_a_start_near_the_solution_reaches_it_in_fewer_iterations(n_classes):
+    X, y = _problem(n_classes)
+    X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
+    coef, intercept, n_iter = fit_probe(X, y, n_classes, C=1.0)
+    # A nearby problem's solution (the rows but the last 30) as the start.
+    nearby = fit_probe(X[:-30], y[:-30], n_classes, C=1.0)[:2]
+    warm_coef, warm_intercept, warm_iter = fit_probe(
+        X, y, n_classes, C=1.0, start=nearby
+    )
+    assert warm_iter < n_iter
+    logits = X @ coef.T + intercept
+    warm_logits = X @ warm_coef.T + warm_intercept
+    np.testing.assert_allclose(warm_logits, logits, atol=2e-3 * logits.abs().max())
