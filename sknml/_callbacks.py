@@ -41,6 +41,10 @@ class ValidationGate(Callback):
     peaks on a few rows while its confident errors raise the cross-entropy. At
     the end of training the network holds the kept epoch's weights.
 
+    With ``keep_start=False`` the start is scored but never kept: the epoch kept
+    is the most accurate trained epoch (ties: the lower cross-entropy), as plain
+    early stopping keeps it, whether or not it beats the start.
+
     Records ``valid_acc``, ``valid_improved`` and ``kept_epoch`` (the epoch the
     network would return to if training ended there) in the net's history.
 
@@ -48,6 +52,8 @@ class ValidationGate(Callback):
     ----------
     tol : float, default=1e-4
         Improvement that counts (absolute accuracy, relative cross-entropy).
+    keep_start : bool, default=True
+        Keep the start unless a trained epoch beats it (the keep-the-start rule).
 
     Attributes
     ----------
@@ -57,8 +63,9 @@ class ValidationGate(Callback):
         The epoch the network holds after training (0: the start).
     """
 
-    def __init__(self, tol=1e-4):
+    def __init__(self, tol=1e-4, keep_start=True):
         self.tol = tol
+        self.keep_start = keep_start
 
     def initialize(self):
         self.best_ = None
@@ -122,24 +129,30 @@ class ValidationGate(Callback):
         start = self.start_scores_ is None
         if start:
             self.start_correct_, self.start_scores_ = correct, (accuracy, loss)
-        if start or (
-            loss <= self.start_scores_[1]
-            and beats_by_mcnemar(correct, self.start_correct_, weight)
-            and (
-                accuracy > self.kept_[0]
-                or (
-                    self.kept_epoch_ > 0
-                    and accuracy == self.kept_[0]
-                    and loss < self.kept_[1]
-                )
+        if self.keep_start:
+            kept = start or (
+                loss <= self.start_scores_[1]
+                and beats_by_mcnemar(correct, self.start_correct_, weight)
+                and self._beats_kept(accuracy, loss)
             )
-        ):
+        else:
+            kept = not start and (
+                self.kept_epoch_ == 0 or self._beats_kept(accuracy, loss)
+            )
+        if kept:
             self.kept_, self.kept_epoch_ = (accuracy, loss), epoch
             self.kept_state_ = {
                 key: value.detach().clone()
                 for key, value in net.module_.state_dict().items()
             }
         return accuracy, improved
+
+    def _beats_kept(self, accuracy, loss):
+        """More accurate than the kept epoch, or as accurate at a lower loss
+        (the start, kept first, wins ties)."""
+        return accuracy > self.kept_[0] or (
+            self.kept_epoch_ > 0 and accuracy == self.kept_[0] and loss < self.kept_[1]
+        )
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         if self.kept_state_ is not None:

@@ -269,6 +269,7 @@ INACTIVE_RULES: Mapping[str, tuple[tuple[Callable, str], ...]] = MappingProxyTyp
         "validation_fraction": (_PROBE, _VALIDATION),
         "n_iter_no_change": (_PROBE, _VALIDATION),
         "tol": (_PROBE, _VALIDATION),
+        "keep_start": (_PROBE, _VALIDATION),
         "C": (
             (
                 _no_probe_solved,

@@ -162,9 +162,8 @@ class NMTuneClassifier(_NMTuneBase):
         every class allows it, else with every class kept in training) and score
         the network on it before training (epoch 0) and after every epoch, by
         accuracy with cross-entropy to break ties; the regularizers take no
-        part. After ``n_iter_no_change`` epochs without improvement training
-        ends if no epoch has replaced the start yet; otherwise the learning rate
-        is divided by 10, and after as many more, training ends. The epoch kept
+        part. After ``n_iter_no_change`` epochs without improvement the learning
+        rate is divided by 10; after as many more, training ends. The epoch kept
         is the start unless a trained epoch beats the start's validation
         accuracy by more than two standard errors of the difference (McNemar's
         test) with no higher validation cross-entropy (then the most accurate
@@ -182,6 +181,14 @@ class NMTuneClassifier(_NMTuneBase):
     tol : float, default=1e-4
         Improvement of the validation accuracy (absolute) or of the validation
         cross-entropy (relative, at equal accuracy) that counts as one.
+    keep_start : bool, default=True
+        With early stopping, keep the start (the probe, with ``init='probe'``)
+        unless a trained epoch beats it by more than chance, as described under
+        ``early_stopping``. False keeps the most accurate trained epoch on the
+        validation rows (ties: the lower cross-entropy) whether or not it beats
+        the start, as plain early stopping does: what the network learned, for
+        comparing methods where every network would otherwise return to the
+        probe.
     callbacks : list of skorch callbacks or None, default=None
         skorch callbacks (instances, or ``(name, callback)`` pairs) run after
         the built-in ones in every epoch of a network's training: skorch's
@@ -310,6 +317,7 @@ class NMTuneClassifier(_NMTuneBase):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "keep_start": ["boolean"],
         "callbacks": [list, None],
         "device": [str, torch.device],
         "random_state": ["random_state"],
@@ -341,6 +349,7 @@ class NMTuneClassifier(_NMTuneBase):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         tol: float = 1e-4,
+        keep_start: bool = True,
         callbacks: list | None = None,
         device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
@@ -368,6 +377,7 @@ class NMTuneClassifier(_NMTuneBase):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.keep_start = keep_start
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state

@@ -101,6 +101,22 @@ def test_early_stopping_keeps_the_probe_when_no_epoch_beats_it(digits):
     )
 
 
+def test_without_the_keep_the_start_rule_the_best_trained_epoch_is_kept(digits):
+    X, y = digits
+    params = {"standardize": True, "max_epochs": 8, "random_state": 0}
+    kept = NMTuneClassifier(**params).fit(X[:600], y[:600])
+    trained = NMTuneClassifier(keep_start=False, **params).fit(X[:600], y[:600])
+    assert kept.best_epoch_ == 0  # the rule keeps the probe on these rows
+    # The same epochs, each scored as before; the most accurate one is kept
+    # (ties: the earlier one here, at the lower cross-entropy or the first).
+    assert trained.history_[:, "valid_acc"] == kept.history_[:, "valid_acc"]
+    accuracy = np.array(trained.history_[:, "valid_acc"])
+    assert trained.best_epoch_ >= 1
+    assert accuracy[trained.best_epoch_ - 1] == accuracy.max()
+    assert trained.history_[0, "kept_epoch"] == 1
+    assert trained.score(X[600:], y[600:]) != kept.score(X[600:], y[600:])
+
+
 def test_early_stopping_keeps_a_trained_epoch_that_clearly_beats_the_probe():
     # A linear signal plus a product the probe cannot represent.
     rng = np.random.default_rng(0)
@@ -228,6 +244,7 @@ def test_rare_and_many_classes_train_with_early_stopping(y):
         ({"residual": False, "residual_init": 0.5}, "residual_init"),
         ({"lambda_svd": 0.0, "svd_top_k": 2}, "svd_top_k"),
         ({"early_stopping": False, "n_iter_no_change": 3}, "n_iter_no_change"),
+        ({"early_stopping": False, "keep_start": False}, "keep_start"),
     ],
 )
 def test_a_parameter_that_cannot_act_is_named_in_a_warning(params, names):
