@@ -102,7 +102,13 @@ def make_net(
     )
     built_in = [("schedule", schedule)]
     if valid is not None:
-        built_in.insert(0, ("gate", ValidationGate(tol=params["tol"], keep_start=params["keep_start"])))
+        built_in.insert(
+            0,
+            (
+                "gate",
+                ValidationGate(tol=params["tol"], keep_start=params["keep_start"]),
+            ),
+        )
     if params["verbose"]:
         built_in.append(("progress", EpochProgressBar()))
     return NMTuneNet(
