@@ -13,7 +13,12 @@ from sknml.experiments._common import (
     torch_device,
 )
 from sknml.experiments.demo._data import load_embedded_domains
-from sknml.experiments.demo._report import benchmark_markdown, demo_figure, demo_table
+from sknml.experiments.demo._report import (
+    benchmark_markdown,
+    demo_figure,
+    demo_markdown,
+    demo_table,
+)
 from sknml.experiments.demo._runs import METHODS, evaluate, summarize
 from sknml.utils import default_cache_dir, environment
 
@@ -34,7 +39,7 @@ def _add_common(parser, default_out):
         "--max-epochs",
         type=positive_int,
         default=None,
-        help="fixed training epochs of LP, MLP and NMTune (default: their own "
+        help="fixed training epochs of the networks (default: their own "
         "early-stopped budget)",
     )
     parser.add_argument(
@@ -150,15 +155,19 @@ def run_demo(args) -> int:
     records, features = _evaluate(data, settings, (train_domain,))
     features = {m: F for (_, m), F in features.items()}
     summary = summarize(records)
-    table = demo_table(
-        summary, train_domain=train_domain, methods=METHODS, test_domains=test_domains
-    )
+    table_options = {
+        "train_domain": train_domain,
+        "methods": METHODS,
+        "test_domains": test_domains,
+    }
+    table = demo_table(summary, **table_options)
     noise = settings["noise"]
     title = (
         f"Trained on {train_domain} ({records[0]['n_train']} snippets"
         + (f", {noise:.0%} symmetric label noise" if noise else "")
         + f"), accuracy % (mean ± std over {len(settings['seeds'])} seeds); "
-        "SVE/LSVR of each method's features on the ID test split"
+        "SVE/LSVR of each method's features on the ID test split; kept: the epoch "
+        "each seed's network kept (0: the probe)"
     )
     figure = None
     try:
@@ -187,18 +196,21 @@ def run_demo(args) -> int:
         "records": records,
     }
     (out / "results.json").write_text(json.dumps(result, indent=2))
+    (out / "table.md").write_text(
+        f"{title}.\n\n{demo_markdown(summary, **table_options)}"
+    )
     print(title)
     print(table)
     print(
         f"\n{len(data['y'])} texts embedded in {data['embed_seconds']:.0f} s; "
-        f"total {seconds:.0f} s. Wrote {out / 'results.json'}"
+        f"total {seconds:.0f} s. Wrote {out / 'results.json'}, {out / 'table.md'}"
         + (f" and {figure}" if figure else "")
     )
     return 0
 
 
 def run_benchmark(args) -> int:
-    """``sknml benchmark``: every domain as the training domain, LP / MLP / NMTune."""
+    """``sknml benchmark``: every domain as the training domain, every method."""
     start = time.perf_counter()
     settings, data = _prepare(args)
     out = settings["out"]
@@ -236,9 +248,13 @@ def add_subcommand(subparsers) -> None:
         help="NMTune vs LP and MLP on MiniLM features, ID and OOD (the main job)",
         description=(
             "Embed four sentiment domains with the bundled all-MiniLM-L6-v2 "
-            "(cached), train LP, MLP, NMTune and logistic regression on one domain "
-            "and test them in-domain and on the three others. Writes results.json "
-            "and figure.png to --out."
+            "(cached), train LP, MLP, NMTune, NMTuneCV and logistic regression on "
+            "one domain, and MLP-trained and NMTune-trained (the same networks with "
+            "keep_start=False: the most accurate trained epoch, even when it does "
+            "not beat the probe), and test them in-domain and on the three others. "
+            "Prints the table (with the epoch each network kept) and writes "
+            "results.json, table.md (the table in Markdown) and figure.png to "
+            "--out."
         ),
     )
     _add_common(demo, "sknml-demo")
@@ -253,9 +269,11 @@ def add_subcommand(subparsers) -> None:
         "benchmark",
         help="every domain as training domain: the paper's Table 2 on MiniLM",
         description=(
-            "Train LP, MLP and NMTune (and logistic regression) on each sentiment "
-            "domain in turn, test ID and OOD over several seeds, and write the "
-            "table as results.md and results.json to --out."
+            "Train LP, MLP, NMTune, NMTuneCV, MLP-trained and NMTune-trained "
+            "(MLP and NMTune with keep_start=False) and logistic regression on "
+            "each sentiment domain in turn, test ID and OOD over several seeds, "
+            "and write the tables, the epoch each network kept and NMTune's wins, "
+            "ties and losses as results.md, and results.json, to --out."
         ),
     )
     _add_common(bench, "sknml-benchmark")
