@@ -468,7 +468,8 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
                 )
                 + f" | {best} |"
             )
-    section, kept = _networks_section(summary, trains, methods, len(settings["seeds"]))
+    n_seeds = len(settings["seeds"])
+    section, kept = _networks_section(summary, trains, methods, n_seeds)
     lines += section
     tally = _tally(pairs, "NMTune", ["LP", "MLP"])
     # LP, MLP and NMTune are one model where every network kept the probe.
@@ -527,7 +528,9 @@ def benchmark_markdown(summary, *, methods, command, environment, settings):
             "",
             "Mean accuracy of NMTune-trained minus MLP-trained: "
             f"{gaps['ID']:+.2f} points over the ID pairs, {gaps['OOD']:+.2f} over "
-            "the OOD pairs.",
+            f"the OOD pairs. These counts compare means over {n_seeds} seeds: a "
+            "difference smaller than the spread over seeds (the ± of the table "
+            "above) is a direction, not a resolved gain or loss.",
         ]
         trained_methods = [m for m in methods if m in ("LP", *_TRAINED)]
         lines += [
