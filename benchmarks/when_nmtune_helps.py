@@ -19,17 +19,19 @@ pre-trained with 0% and 30% label noise and of EfficientNet-Lite0; their fixed
 fit/test halves). A seed fixes the text splits and, on every data set, each
 fit's ``random_state`` (network initialization and validation split).
 
-It prints one markdown row per data set and evaluation: the mean test accuracy of
-LP, MLP and NMTune; the paired differences over seeds NMTune - LP, NMTune - MLP and
-NMTune-trained - MLP-trained (mean and 95% Student-t interval, in points); how
-many seeds MLP and NMTune kept a trained epoch (``best_epoch_ > 0``); and a
+It prints two markdown tables, a row per data set and evaluation in each. The
+first: the mean test accuracy of LP, MLP and NMTune; how many seeds MLP and
+NMTune kept a trained epoch (``best_epoch_ > 0``); and a
 verdict on NMTune - MLP and on NMTune-trained - MLP-trained: "helps" (the
 interval lies above 0), "hurts" (below 0), "same model" (every difference is 0
-because both networks kept the probe) or "not resolved".
+because both networks kept the probe) or "not resolved". The second: the paired
+differences over seeds NMTune - LP, NMTune - MLP and NMTune-trained - MLP-trained
+(mean and 95% Student-t interval, in points).
 
     python benchmarks/when_nmtune_helps.py --out when.json     # every data set
     python benchmarks/when_nmtune_helps.py --only cnn30/mnist  # some of them
     python benchmarks/when_nmtune_helps.py --quick             # smoke test
+    python benchmarks/when_nmtune_helps.py --tables-from when.json  # reprint
 
 ``--quick`` runs scikit-learn's digits (an 80/20 split), 2 seeds, 3 epochs.
 Needs the ``bench`` extra and the Fashion-MNIST Debian package; features are
@@ -156,11 +158,12 @@ def _verdict(diffs, low, high, kept_probe):
 
 
 def _aggregate(results):
-    """One markdown row per data set and evaluation; the verdicts of each row."""
+    """Two markdown rows per data set and evaluation (the accuracies, kept epochs
+    and verdicts; the paired differences), and the verdicts of each."""
     fits = {}
     for r in results:
         fits.setdefault(r["data set"], {}).setdefault(r["seed"], {})[r["method"]] = r
-    rows, verdicts = [], []
+    rows, differences, verdicts = [], [], []
     for name, by_seed in fits.items():
         seeds = [by_seed[s] for s in sorted(by_seed)]
         for evaluation in seeds[0]["LP"]["scores"]:
@@ -170,12 +173,12 @@ def _aggregate(results):
             }
             epochs = {m: np.array([s[m]["best_epoch"] for s in seeds]) for m in METHODS}
             cells = [f"{acc[m].mean():.2f}" for m in ("LP", "MLP", "NMTune")]
-            row_verdicts = []
+            intervals, row_verdicts = [], []
             for column, a, b in DIFFERENCES:
                 diffs = acc[a] - acc[b]
                 mean, low, high = _interval(diffs)
                 bounds = f"{low:+.2f}, {high:+.2f}" if len(seeds) > 1 else "n/a"
-                cells.append(f"{mean:+.2f} [{bounds}]")
+                intervals.append(f"{mean:+.2f} [{bounds}]")
                 if column != "NMTune - LP":
                     kept_probe = not (epochs[a].any() or epochs[b].any())
                     row_verdicts.append(_verdict(diffs, low, high, kept_probe))
@@ -184,8 +187,23 @@ def _aggregate(results):
             ]
             cells += row_verdicts
             rows.append(f"| {name} | {evaluation} | " + " | ".join(cells) + " |")
+            differences.append(
+                f"| {name} | {evaluation} | " + " | ".join(intervals) + " |"
+            )
             verdicts.append(row_verdicts)
-    return rows, verdicts
+    return rows, differences, verdicts
+
+
+def _table(columns, rows, text_columns=0):
+    """A markdown table: numbers right-aligned, the last ``text_columns`` left."""
+    numbers = len(columns) - text_columns
+    return "\n".join(
+        [
+            "| data set | eval | " + " | ".join(columns) + " |",
+            "|---|---|" + "---:|" * numbers + "---|" * text_columns,
+            *rows,
+        ]
+    )
 
 
 def main(argv=None):
@@ -198,32 +216,42 @@ def main(argv=None):
         "--quick", action="store_true", help="digits, 2 seeds, 3 epochs"
     )
     parser.add_argument("--out", help="save every per-seed score to this JSON file")
-    args = parser.parse_args(argv)
-    seeds = range(2 if args.quick else args.seeds)
-    max_epochs = 3 if args.quick else None
-    start = time.perf_counter()
-    results = Parallel(n_jobs=args.n_jobs)(
-        delayed(_fit)(name, seed, method, X, y, evaluations, max_epochs)
-        for name, seed, X, y, evaluations in _jobs(args.only, seeds, args.quick)
-        for method in METHODS
+    parser.add_argument(
+        "--tables-from",
+        metavar="JSON",
+        help="print the tables of a run saved with --out, fitting nothing",
     )
-    seconds = time.perf_counter() - start
+    args = parser.parse_args(argv)
+    if args.tables_from:
+        with open(args.tables_from, encoding="utf-8") as f:
+            saved = json.load(f)
+        results, seconds = saved["fits"], saved["seconds"]
+        seeds, args.n_jobs = saved["seeds"], saved["n_jobs"]
+    else:
+        seeds = range(2 if args.quick else args.seeds)
+        max_epochs = 3 if args.quick else None
+        start = time.perf_counter()
+        results = Parallel(n_jobs=args.n_jobs)(
+            delayed(_fit)(name, seed, method, X, y, evaluations, max_epochs)
+            for name, seed, X, y, evaluations in _jobs(args.only, seeds, args.quick)
+            for method in METHODS
+        )
+        seconds = time.perf_counter() - start
     if not results:
         parser.error(f"no data set named {args.only}")
-    rows, verdicts = _aggregate(results)
-    columns = [
+    rows, differences, verdicts = _aggregate(results)
+    accuracy = [
         "LP",
         "MLP",
         "NMTune",
-        *(column for column, *_ in DIFFERENCES),
         "MLP kept epoch > 0",
         "NMTune kept epoch > 0",
         "NMTune vs MLP",
         "trained: NMTune vs MLP",
     ]
-    print("| data set | eval | " + " | ".join(columns) + " |")
-    print("|---|---|" + "---:|" * (len(columns) - 2) + "---|---|")
-    print("\n".join(rows))
+    print(_table(accuracy, rows, text_columns=2))
+    print("\nPaired differences in points, mean [95% interval] over the seeds:\n")
+    print(_table([column for column, *_ in DIFFERENCES], differences))
     counts = [
         ", ".join(
             f"{n} {v}" for v in VERDICTS if (n := sum(row[i] == v for row in verdicts))
@@ -236,7 +264,7 @@ def main(argv=None):
         f"0-{len(seeds) - 1}) in {seconds:.0f} s, {args.n_jobs} worker processes "
         "of 1 torch thread."
     )
-    if args.out:
+    if args.out and not args.tables_from:
         record = environment(
             seeds=list(seeds), n_jobs=args.n_jobs, seconds=seconds, fits=results
         )
