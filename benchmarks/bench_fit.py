@@ -16,8 +16,8 @@ all with their defaults, and prints per data set the fit time, its ratio to
 ``LogisticRegression()``'s in the same run, the test accuracy and, for the
 networks, the epoch they kept (0: the probe). The data sets: the four MiniLM
 sentiment domains, TREC questions and SMS spam (MiniLM), and Fashion-MNIST,
-MNIST-5k and digits on the features of the study's CNN pre-trained with 30%
-label noise and of EfficientNet-Lite0 (their fit halves, split 80/20).
+MNIST-5k and digits on the features of the small Fashion-MNIST CNN pre-trained
+with 30% label noise and of EfficientNet-Lite0 (their fit halves, split 80/20).
 
     python benchmarks/bench_fit.py                        # every data set
     python benchmarks/bench_fit.py --only "MiniLM movie"  # some of them

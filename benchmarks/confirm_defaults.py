@@ -7,7 +7,7 @@ inside training splits only. This script tests them, unchanged, on
   the bundled MiniLM encoder: TREC question types (5,381 distinct questions, 6
   coarse classes) and SMS spam (4,522 distinct messages, 13% spam), each on a
   stratified 80/20 split per seed;
-- the study's held-out image halves (Fashion-MNIST, MNIST-5k, digits) on the
+- the held-out image halves (Fashion-MNIST, MNIST-5k, digits) on the
   frozen features of its CNNs pre-trained with 0% and 30% label noise: fitted on
   the fit halves the selection cross-validated on, scored on the other halves,
   which it never saw (one fixed split; the seed changes the model only);

@@ -4,9 +4,10 @@ Tests a rule that would save work: end training at the first plateau of the
 validation score while no epoch has replaced the start. On each benchmark data
 set (the four MiniLM sentiment domains and TREC questions and SMS spam, ``sknml
 benchmark``'s 80/20 training splits of seeds 0-2; the fit halves of Fashion-MNIST,
-MNIST-5k and digits on the features of the study's CNNs pre-trained with 0% and
-30% label noise and of EfficientNet-Lite0), MLP tuning and NMTune are fitted with
-the defaults (a plateau cuts the learning rate tenfold, the next ends training).
+MNIST-5k and digits on the features of the small Fashion-MNIST CNNs pre-trained
+with 0% and 30% label noise and of EfficientNet-Lite0), MLP tuning and NMTune are
+fitted with the defaults (a plateau cuts the learning rate tenfold, the next ends
+training).
 Per fit it prints the epoch kept, the epochs run, the last epoch before the first
 plateau, the epoch kept at that point and the test accuracy (held-out 20%, or the
 image tasks' test halves); then how many fits kept a later epoch although the

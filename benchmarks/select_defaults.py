@@ -6,8 +6,8 @@ Every candidate is scored by stratified 3-fold cross-validation inside the
 - the four MiniLM sentiment domains (the 80% training split of seed 0, the split
   ``sknml benchmark`` trains on with seed 0), and "source": 5,000 of those rows
   labelled with domain and sentiment (8 classes, 6% to 26% each);
-- the frozen features of the study's Fashion-MNIST CNNs pre-trained with 0% and
-  30% label noise (seed 0), on the study's three downstream tasks (fit halves);
+- the frozen features of the small Fashion-MNIST CNNs pre-trained with 0% and
+  30% label noise (seed 0), on three image tasks (fit halves);
 - the pooled features of EfficientNet-Lite0 (ImageNet-trained) on the same three
   tasks (fit halves): non-negative and 60-80% zeros, unlike both of the above.
 

@@ -14,8 +14,8 @@ the network does train. On each data set and seed it fits, all at the defaults,
 The data sets: the four MiniLM sentiment domains (``sknml benchmark``'s 80/20
 splits; ID = the held-out 20%, OOD = the three other domains whole), TREC
 questions and SMS spam (80/20 splits stratified by seed) and the image tasks
-(Fashion-MNIST, MNIST-5k and digits on the features of the study's CNNs
-pre-trained with 0% and 30% label noise and of EfficientNet-Lite0; their fixed
+(Fashion-MNIST, MNIST-5k and digits on the features of the small Fashion-MNIST
+CNNs pre-trained with 0% and 30% label noise and of EfficientNet-Lite0; their fixed
 fit/test halves). A seed fixes the text splits and, on every data set, each
 fit's ``random_state`` (network initialization and validation split).
 
@@ -46,12 +46,12 @@ import warnings
 import numpy as np
 from _tasks import image_tasks, sentiment, sentiment_split, text_tasks
 from joblib import Parallel, delayed
-from scipy import stats
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier
 from sknml.datasets import SENTIMENT_DOMAINS
+from sknml.experiments.study import paired_interval
 from sknml.utils import environment, torch_threads
 
 #: Each method: its named setting and the parameters changed from it.
@@ -137,15 +137,6 @@ def _jobs(only, seeds, quick):
                     yield (name, seed, X, y, {"ID": (X_test, y_test)})
 
 
-def _interval(diffs):
-    """Mean and 95% Student-t interval of paired differences over seeds."""
-    mean = float(np.mean(diffs))
-    if len(diffs) < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.975, len(diffs) - 1) * stats.sem(diffs)
-    return mean, mean - half, mean + half
-
-
 def _verdict(diffs, low, high, kept_probe):
     """The verdict on one paired difference (see the module docstring)."""
     if low > 0:
@@ -176,7 +167,7 @@ def _aggregate(results):
             intervals, row_verdicts = [], []
             for column, a, b in DIFFERENCES:
                 diffs = acc[a] - acc[b]
-                mean, low, high = _interval(diffs)
+                mean, low, high = paired_interval(diffs)
                 bounds = f"{low:+.2f}, {high:+.2f}" if len(seeds) > 1 else "n/a"
                 intervals.append(f"{mean:+.2f} [{bounds}]")
                 if column != "NMTune - LP":

@@ -9,11 +9,12 @@ import pytest
 
 from sknml._cli import main
 from sknml.datasets import SENTIMENT_DOMAINS as DOMAINS
+from sknml.experiments._common import kept_epoch
 from sknml.experiments.demo._report import _cell, benchmark_markdown
 from sknml.experiments.demo._runs import (
     METHODS,
     NETWORKS,
-    _kept_epoch,
+    _classifier,
     _make_method,
     _with_noise,
     summarize,
@@ -139,13 +140,11 @@ def test_kept_epoch_reads_the_network_inside_a_pipeline_or_search():
         _make_method("MLP-trained", seed=0, max_epochs=2, device="cpu"), 0.1, 0
     ).fit(X, y)
     assert hasattr(fitted, "steps")
-    assert _kept_epoch(fitted) == fitted[-1].best_epoch_ in (1, 2)
-    assert (
-        _kept_epoch(_make_method("LP", seed=0, max_epochs=None, device="cpu").fit(X, y))
-        is None
-    )
+    assert kept_epoch(_classifier(fitted)) == fitted[-1].best_epoch_ in (1, 2)
+    lp = _make_method("LP", seed=0, max_epochs=None, device="cpu").fit(X, y)
+    assert kept_epoch(_classifier(lp)) is None
     probe = NMTuneClassifierCV([{"n_layers": [0]}], cv=2, random_state=0).fit(X, y)
-    assert _kept_epoch(probe) is None
+    assert kept_epoch(probe) is None
 
 
 def _records(accuracies, kept=None):

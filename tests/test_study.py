@@ -7,18 +7,23 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from sknml._cli import _COMMAND_MODULES, main
-from sknml.datasets import load_fashion_mnist
+from sknml.datasets import load_fashion_mnist, make_shifted_images
 from sknml.experiments.study import (
     QUICK_SETTINGS,
     SmallCNN,
     check_claims,
     load_or_pretrain,
+    paired_interval,
     pretrain_backbone,
     run_study,
     summarize,
+    verdict,
 )
+from sknml.experiments.study._claims import VERDICTS
+from sknml.experiments.study._runs import METHODS, NETWORKS, method_key
 
 
 @pytest.fixture(autouse=True)
@@ -172,23 +177,37 @@ def test_quick_study_from_the_command_line(tmp_path, capsys, sealed):
     assert len(result["runs"]) == len(rates) * len(seeds)
     assert result["command"].startswith("sknml study --out")
     assert result["settings"]["n_threads"] == 1
+    shifts = list(make_shifted_images(np.zeros((1, 28, 28))))
     for run in result["runs"]:
         metrics = run["metrics"]
-        for method in ("lp", "mlp", "nmtune"):
-            for task in ("id", "mnist", "digits"):
-                assert 0.0 <= metrics[f"{method}_{task}"] <= 1.0
-            assert metrics[f"{method}_ood"] == pytest.approx(
-                (metrics[f"{method}_mnist"] + metrics[f"{method}_digits"]) / 2
+        for method in METHODS:
+            key = method_key(method)
+            for test in ("mnist", "digits", "fashion", *shifts):
+                assert 0.0 <= metrics[f"{key}_{test}"] <= 1.0
+            # ID: the other data sets; OOD: the shifted copies of Fashion-MNIST.
+            assert metrics[f"{key}_id"] == pytest.approx(
+                (metrics[f"{key}_mnist"] + metrics[f"{key}_digits"]) / 2
             )
+            assert metrics[f"{key}_ood"] == pytest.approx(
+                np.mean([metrics[f"{key}_{shift}"] for shift in shifts])
+            )
+            for task in ("mnist", "digits", "fashion"):
+                kept = metrics.get(f"{key}_kept_{task}")
+                assert (kept is None) == (method not in NETWORKS)
+                # keep_start=False never keeps the probe (epoch 0).
+                assert kept is None or kept >= int(method.endswith("-trained"))
+        for key in ("mlp_trained", "nmtune_trained"):
+            assert 0 < metrics[f"{key}_z_id_sve"] <= np.log(128)
+            assert 0 < metrics[f"{key}_z_ood_lsvr"] <= np.log(128)
         # A feature spectrum has a positive entropy and LSVR below log(D).
         assert 0 < metrics["id_sve"] <= np.log(128)
         assert 0 < metrics["ood_lsvr"] <= np.log(128)
         # Exact per-class counts: round(r * n_c) flips in each class.
         assert run["realized_noise_rate"] == pytest.approx(run["noise_rate"], abs=0.01)
-    assert len(result["claims"]) == 4
-    assert {claim["holds"] for claim in result["claims"]} <= {True, False}
+    assert {claim["verdict"] for claim in result["claims"]} <= set(VERDICTS)
     report = (out / "report.md").read_text()
-    assert "| 30% |" in report and "NMTune ID" in report
+    for text in ("| 30% |", "NMTune left probe", "| rotation |", "95% interval"):
+        assert text in report
     printed = capsys.readouterr().out
     assert "| noise |" in printed and "Wrote" in printed
 
@@ -241,50 +260,151 @@ def test_summarize_matches_numpy(values):
     assert entry["std"] == pytest.approx(expected_std, abs=1e-12)
 
 
-def _result(lp_id, lp_ood, sve, lsvr, nmtune_id, nmtune_ood, mlp=0.5):
-    rates = [0.0, 0.05, 0.1, 0.2, 0.3]
-    runs = [
+def _runs(metric_by_rate, seeds=range(5), spread=0.001):
+    """Runs of every (ratio, seed): each metric at its ratio's value, plus a
+    small seeded wobble so that paired intervals have a width."""
+    rng = np.random.RandomState(0)
+    return [
         {
             "noise_rate": rate,
-            "seed": 0,
+            "seed": seed,
             "metrics": {
-                "lp_id": lp_id[i],
-                "lp_ood": lp_ood[i],
-                "id_sve": sve[i],
-                "ood_lsvr": lsvr[i],
-                "mlp_id": mlp,
-                "mlp_ood": mlp,
-                "nmtune_id": nmtune_id[i],
-                "nmtune_ood": nmtune_ood[i],
+                name: value + spread * rng.standard_normal()
+                for name, value in values.items()
             },
         }
-        for i, rate in enumerate(rates)
+        for rate, values in metric_by_rate.items()
+        for seed in seeds
     ]
-    return {"settings": {"noise_rates": rates}, "summary": summarize(runs)}
+
+
+def _claims(metric_by_rate, seeds=range(5)):
+    runs = _runs(metric_by_rate, seeds)
+    rates = sorted(metric_by_rate)
+    return {
+        claim["claim"]: claim
+        for claim in check_claims(
+            {"settings": {"noise_rates": rates, "seeds": list(seeds)}, "runs": runs}
+        )
+    }
+
+
+def _pattern(**changes):
+    """The paper's pattern at five ratios; ``changes`` replace a metric's row."""
+    rows = {
+        "lp_id": [0.80, 0.815, 0.81, 0.79, 0.78],
+        "lp_ood": [0.70, 0.68, 0.66, 0.64, 0.62],
+        "id_sve": [3.0, 3.1, 3.2, 3.3, 3.4],
+        "ood_lsvr": [1.0, 1.1, 1.2, 1.3, 1.4],
+        "nmtune_id": [0.85, 0.84, 0.83, 0.82, 0.81],
+        "nmtune_ood": [0.75, 0.74, 0.73, 0.72, 0.71],
+        "mlp_id": [0.81] * 5,
+        "mlp_ood": [0.69] * 5,
+        **changes,
+    }
+    rates = [0.0, 0.05, 0.1, 0.2, 0.3]
+    return {r: {m: v[i] for m, v in rows.items()} for i, r in enumerate(rates)}
 
 
 def test_claims_hold_on_the_papers_pattern():
-    result = _result(
-        lp_id=[0.80, 0.81, 0.805, 0.79, 0.78],
-        lp_ood=[0.70, 0.69, 0.68, 0.66, 0.64],
-        sve=[3.0, 3.1, 3.2, 3.3, 3.4],
-        lsvr=[1.0, 1.1, 1.15, 1.3, 1.4],
-        nmtune_id=[0.85, 0.84, 0.83, 0.82, 0.81],
-        nmtune_ood=[0.75, 0.74, 0.73, 0.72, 0.71],
-    )
-    assert [claim["holds"] for claim in check_claims(result)] == [True] * 4
+    claims = _claims(_pattern())
+    assert len(claims) == 6  # no trained networks: their two claims are left out
+    assert {claim["verdict"] for claim in claims.values()} == {"holds"}
+    comparison = claims["OOD accuracy falls from the first noise"]["comparisons"][0]
+    assert comparison["comparison"] == "LP OOD: 0% - 5%"
+    assert comparison["n_pairs"] == 5
+    assert comparison["mean"] == pytest.approx(0.02, abs=0.002)
+    assert 0 < comparison["low"] < comparison["mean"] < comparison["high"]
 
 
 def test_claims_fail_where_the_pattern_breaks():
-    result = _result(
-        lp_id=[0.80, 0.79, 0.78, 0.77, 0.76],  # no bump
-        lp_ood=[0.70, 0.71, 0.68, 0.66, 0.64],  # rises at 5%
-        sve=[3.4, 3.3, 3.2, 3.1, 3.0],  # falls
-        lsvr=[1.0, 1.1, 1.15, 1.3, 1.4],
-        nmtune_id=[0.85, 0.86, 0.83, 0.82, 0.81],  # 5% beats clean
-        nmtune_ood=[0.75, 0.74, 0.73, 0.72, 0.40],  # loses to MLP at 30%
+    claims = _claims(
+        _pattern(
+            lp_id=[0.80, 0.79, 0.78, 0.77, 0.76],  # no bump
+            lp_ood=[0.70, 0.71, 0.68, 0.66, 0.64],  # rises at 5%
+            id_sve=[3.4, 3.3, 3.2, 3.1, 3.0],  # falls
+        )
     )
-    claims = check_claims(result)
-    assert [claim["holds"] for claim in claims] == [False] * 4
-    assert "3 of 4 steps fall" in claims[1]["detail"]
-    assert "18 of 20" in claims[3]["detail"]
+    for claim in (
+        "ID accuracy rises at slight noise",
+        "OOD accuracy falls from the first noise",
+        "SVE of ID features rises with noise",
+    ):
+        assert claims[claim]["verdict"] == "does not hold"
+    assert claims["LSVR of OOD features rises with noise"]["verdict"] == "holds"
+
+
+def test_a_tie_is_never_a_win():
+    # Every network kept the probe: NMTune equals LP and MLP on every run.
+    tie = _pattern(nmtune_id=[0.80] * 5, nmtune_ood=[0.70] * 5)
+    for rate in tie.values():
+        rate.update(lp_id=0.80, lp_ood=0.70, mlp_id=0.80, mlp_ood=0.70)
+    runs = _runs(tie, spread=0.0)
+    result = {
+        "settings": {"noise_rates": sorted(tie), "seeds": [0, 1, 2, 3, 4]},
+        "runs": runs,
+    }
+    (claim,) = [c for c in check_claims(result) if c["claim"].startswith("NMTune b")]
+    assert claim["verdict"] == "does not hold"
+    assert all(c["mean"] == 0 and c["high"] == 0 for c in claim["comparisons"])
+
+
+def test_one_seed_resolves_no_comparison_of_noise_ratios():
+    claims = _claims(_pattern(), seeds=[0])
+    # Two ratios of one seed are one pair: no interval.
+    for name in (
+        "ID accuracy rises at slight noise",
+        "SVE of ID features rises with noise",
+        "The clean backbone is best under NMTune",
+    ):
+        assert claims[name]["verdict"] == "not resolved at this power"
+    # Two heads on one backbone are a pair on every backbone: five here.
+    comparisons = claims["NMTune beats LP and MLP tuning"]["comparisons"]
+    assert {c["n_pairs"] for c in comparisons} == {5}
+
+
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [
+        (0.001, 0.02, "holds"),
+        (-0.02, 0.004, "does not hold"),  # an effect that counts is ruled out
+        (0.001, 0.004, "does not hold"),  # real, but smaller than what counts
+        (-0.01, 0.02, "not resolved at this power"),
+        (float("nan"), float("nan"), "not resolved at this power"),
+    ],
+)
+def test_verdict_reads_the_interval(low, high, expected):
+    assert verdict(low, high, 0.005) == expected
+
+
+def test_paired_interval_is_students_t():
+    diffs = np.array([0.3, -0.1, 0.4, 0.2, 0.0])
+    mean, low, high = paired_interval(diffs)
+    expected = stats.t.interval(
+        0.95, len(diffs) - 1, loc=diffs.mean(), scale=stats.sem(diffs)
+    )
+    assert mean == pytest.approx(diffs.mean())
+    assert (low, high) == pytest.approx(expected)
+
+
+def test_results_do_not_depend_on_n_jobs(tmp_path):
+    tiny = {
+        "noise_rates": [0.0, 0.2],
+        "seeds": [0],
+        "n_pretrain": 300,
+        "pretrain_epochs": 1,
+        "n_probe": 100,
+        "n_test": 100,
+        "n_id": 200,
+        "max_epochs": 2,
+        "device": "cpu",
+        "cache_dir": tmp_path,
+        "verbose": False,
+    }
+    alone = run_study(**tiny, n_threads=1)
+    side_by_side = run_study(**tiny, n_jobs=2)
+    assert side_by_side["settings"]["n_jobs"] == 2
+    assert side_by_side["settings"]["n_threads"] == 1
+    for a, b in zip(alone["runs"], side_by_side["runs"], strict=True):
+        assert (a["noise_rate"], a["seed"]) == (b["noise_rate"], b["seed"])
+        assert a["metrics"] == b["metrics"]

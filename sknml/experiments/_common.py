@@ -12,17 +12,42 @@ from pathlib import Path
 from sknml import NAMED_SETTINGS, NMTuneClassifier, inactive_parameters
 from sknml.utils import resolve_device
 
+#: The compared methods that are one ``NMTuneClassifier``: the named setting
+#: and the parameters that set each apart. ``MLP-trained`` and
+#: ``NMTune-trained`` keep the most accurate trained epoch on the validation
+#: rows (``keep_start=False``), where MLP and NMTune keep the probe they start
+#: at unless a trained epoch beats it by more than chance.
+TUNED_METHODS = {
+    "LP": ("lp", {}),
+    "MLP": ("mlp", {}),
+    "NMTune": ("nmtune", {}),
+    "MLP-trained": ("mlp", {"keep_start": False}),
+    "NMTune-trained": ("nmtune", {"keep_start": False}),
+}
 
-def make_tuner(kind, **params):
-    """A fresh ``NMTuneClassifier`` of one named setting ('lp', 'mlp', 'nmtune').
+
+def make_tuner(method, **params):
+    """A fresh ``NMTuneClassifier`` of one of :data:`TUNED_METHODS`.
 
     Parameters that cannot act in that setting (``max_epochs`` for the linear
     probe, which has no loop) are not passed.
     """
-    setting = NAMED_SETTINGS[kind]
-    inactive = inactive_parameters(NMTuneClassifier(**setting, **params))
-    params = {k: v for k, v in params.items() if k not in inactive}
-    return NMTuneClassifier(**setting, **params)
+    setting, fixed = TUNED_METHODS[method]
+    params = {**NAMED_SETTINGS[setting], **fixed, **params}
+    inactive = inactive_parameters(NMTuneClassifier(**params))
+    return NMTuneClassifier(**{k: v for k, v in params.items() if k not in inactive})
+
+
+def kept_epoch(clf):
+    """The epoch a fitted tuner's network holds (``best_epoch_``; 0: the probe).
+
+    None where it holds no network: the linear probe, and
+    ``NMTuneClassifierCV`` when its inner cross-validation chose the probe.
+    """
+    clf = getattr(clf, "best_estimator_", clf)
+    if getattr(clf, "n_layers", 0) == 0:
+        return None
+    return int(clf.best_epoch_)
 
 
 def _word(value) -> str:

@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from sknml import DEFAULT_PARAM_GRID, NMTuneClassifierCV
 from sknml.datasets import SENTIMENT_DOMAINS
-from sknml.experiments._common import make_tuner
+from sknml.experiments._common import kept_epoch, make_tuner
 from sknml.utils import progress_bar, torch_threads
 
 #: The compared methods, in the order of the tables. ``MLP-trained`` and
@@ -29,16 +29,6 @@ METHODS = (
 #: The methods that train a network (``NMTuneCV`` unless it chose the probe),
 #: whose records say which epoch the network kept.
 NETWORKS = ("MLP", "NMTune", "NMTuneCV", "MLP-trained", "NMTune-trained")
-
-# The methods that are one NMTuneClassifier: its named setting and the
-# parameters that set it apart.
-_TUNERS = {
-    "LP": ("lp", {}),
-    "MLP": ("mlp", {}),
-    "NMTune": ("nmtune", {}),
-    "MLP-trained": ("mlp", {"keep_start": False}),
-    "NMTune-trained": ("nmtune", {"keep_start": False}),
-}
 
 
 def _make_method(name, *, seed, max_epochs, device):
@@ -64,8 +54,7 @@ def _make_method(name, *, seed, max_epochs, device):
                 for params in DEFAULT_PARAM_GRID
             ]
         return NMTuneClassifierCV(grid, device=device, random_state=seed, n_jobs=1)
-    setting, params = _TUNERS[name]
-    return make_tuner(setting, device=device, random_state=seed, **budget, **params)
+    return make_tuner(name, device=device, random_state=seed, **budget)
 
 
 def _with_noise(estimator, noise, seed):
@@ -95,19 +84,6 @@ def _features_of(fitted, X):
     return clf.transform(X) if hasattr(clf, "transform") else X
 
 
-def _kept_epoch(fitted):
-    """The epoch the fitted network holds (``best_epoch_``; 0: the probe).
-
-    None where the method holds no network: LogReg, LP, and ``NMTuneCV`` when
-    its inner cross-validation chose the probe.
-    """
-    clf = _classifier(fitted)
-    clf = getattr(clf, "best_estimator_", clf)
-    if getattr(clf, "n_layers", 0) == 0:
-        return None
-    return int(clf.best_epoch_)
-
-
 def _spectral(F):
     from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
 
@@ -133,7 +109,7 @@ def _fit_and_test(
         fit_seconds = time.perf_counter() - start
         F = _features_of(estimator, X[test])
         sve, lsvr = _spectral(F)
-        kept_epoch = _kept_epoch(estimator)
+        kept = kept_epoch(_classifier(estimator))
         tests = [(train_domain, test)] + [
             (d, np.flatnonzero(domain == d))
             for d in SENTIMENT_DOMAINS
@@ -156,7 +132,7 @@ def _fit_and_test(
                     "sve": sve,
                     "lsvr": lsvr,
                     "fit_seconds": fit_seconds,
-                    "kept_epoch": kept_epoch,
+                    "kept_epoch": kept,
                 }
             )
     return records, F

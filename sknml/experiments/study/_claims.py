@@ -1,6 +1,13 @@
-"""The study's summary over seeds and its check of the paper's four claims."""
+"""The study's summary over seeds and its verdicts on the paper's claims."""
 
 import numpy as np
+from scipy import stats
+
+#: The smallest difference that counts, per kind of metric: half an accuracy
+#: point, and 0.01 nat of SVE or LSVR.
+SMALLEST_DIFFERENCE = {"accuracy": 0.005, "spectrum": 0.01}
+
+VERDICTS = ("holds", "does not hold", "not resolved at this power")
 
 
 def rate_key(rate):
@@ -21,7 +28,8 @@ def summarize(runs: list[dict]) -> dict:
     summary : dict
         ``{noise ratio as text: {metric: {"mean", "std", "values"}}}``, ratios in
         increasing order; ``std`` is the sample standard deviation over seeds
-        (``ddof=1``; 0 with one seed).
+        (``ddof=1``; 0 with one seed). Metrics that are None in some run (a
+        network's kept epoch where the method has none) are left out.
 
     Examples
     --------
@@ -37,6 +45,8 @@ def summarize(runs: list[dict]) -> dict:
         entry = {}
         for metric in group[0]["metrics"]:
             values = [run["metrics"][metric] for run in group]
+            if any(value is None for value in values):
+                continue
             entry[metric] = {
                 "mean": float(np.mean(values)),
                 "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
@@ -47,130 +57,290 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def series(result, metric, stat="mean"):
-    rates = result["settings"]["noise_rates"]
-    rates = sorted(set(rates))
+    rates = sorted(set(result["settings"]["noise_rates"]))
     return rates, [result["summary"][rate_key(r)][metric][stat] for r in rates]
 
 
-def _spearman(a, b):
-    from scipy.stats import spearmanr
+def paired_interval(
+    differences, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of paired differences.
 
-    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return 0.0
-    return float(spearmanr(a, b).statistic)
+    Parameters
+    ----------
+    differences : array-like of shape (n_pairs,)
+        One difference per pair (per seed: the same seed's two noise ratios or
+        two heads).
+    confidence : float, default=0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    mean, low, high : float
+        The mean difference and the interval's ends; NaN ends with one pair.
+
+    Examples
+    --------
+    >>> from sknml.experiments.study import paired_interval
+    >>> mean, low, high = paired_interval([0.010, 0.012, 0.008, 0.011, 0.009])
+    >>> round(mean, 4), low > 0
+    (0.01, True)
+    """
+    differences = np.asarray(differences, dtype=float)
+    mean = float(np.mean(differences))
+    if len(differences) < 2:
+        return mean, float("nan"), float("nan")
+    half = stats.t.ppf((1 + confidence) / 2, len(differences) - 1)
+    half *= stats.sem(differences)
+    return mean, mean - half, mean + half
+
+
+def verdict(low: float, high: float, smallest: float) -> str:
+    """The verdict on a claimed positive difference, from its interval.
+
+    ``"does not hold"`` when the interval lies below ``smallest`` (a difference
+    that counts is ruled out, in either direction); ``"holds"`` when it lies
+    above 0 otherwise; ``"not resolved at this power"`` when it holds 0 and
+    reaches ``smallest`` (or has no ends: one seed).
+
+    Parameters
+    ----------
+    low, high : float
+        The interval's ends (:func:`paired_interval`); NaN for none.
+    smallest : float
+        The smallest difference that counts, in the claim's direction.
+
+    Returns
+    -------
+    verdict : str
+        "holds", "does not hold" or "not resolved at this power".
+
+    Examples
+    --------
+    >>> from sknml.experiments.study import verdict
+    >>> verdict(0.004, 0.012, 0.005), verdict(-0.01, 0.002, 0.005)
+    ('holds', 'does not hold')
+    >>> verdict(-0.003, 0.009, 0.005)
+    'not resolved at this power'
+    """
+    if high < smallest:
+        return VERDICTS[1]
+    if low > 0:
+        return VERDICTS[0]
+    return VERDICTS[2]
+
+
+def _combine(verdicts, rule):
+    """One verdict from several: ``"all"`` must hold, or ``"any"`` may."""
+    if rule == "any":
+        order = (VERDICTS[0], VERDICTS[2], VERDICTS[1])
+    else:
+        order = (VERDICTS[1], VERDICTS[2], VERDICTS[0])
+    return next(v for v in order if v in verdicts)
+
+
+def _by_seed(result):
+    """``{(noise ratio, seed): metrics}`` of every run."""
+    return {(run["noise_rate"], run["seed"]): run["metrics"] for run in result["runs"]}
+
+
+_HEADS = {
+    "logreg": "LogReg",
+    "lp": "LP",
+    "mlp": "MLP",
+    "nmtune": "NMTune",
+    "mlp_trained": "MLP-trained",
+    "nmtune_trained": "NMTune-trained",
+}
+
+
+def metric_label(metric: str) -> str:
+    """A metric's name as the report writes it: 'lp_ood' -> 'LP OOD'."""
+    spectral = {
+        "id_sve": "SVE (ID)",
+        "id_lsvr": "LSVR (ID)",
+        "ood_sve": "SVE (OOD)",
+        "ood_lsvr": "LSVR (OOD)",
+    }
+    for key, text in spectral.items():
+        if metric == key:
+            return text
+        if metric.endswith(f"_z_{key}"):
+            return f"{text} of {_HEADS[metric.removesuffix(f'_z_{key}')]} z"
+    head, _, task = metric.rpartition("_")
+    if head in _HEADS:
+        return f"{_HEADS[head]} {task.upper() if task in ('id', 'ood') else task}"
+    return metric
+
+
+def _difference(label, pairs, kind):
+    """One comparison: ``pairs`` of (metrics, metric, metrics, metric), a - b."""
+    diffs = [a[x] - b[y] for a, x, b, y in pairs]
+    mean, low, high = paired_interval(diffs)
+    return {
+        "comparison": label,
+        "n_pairs": len(diffs),
+        "mean": mean,
+        "low": low,
+        "high": high,
+        "kind": kind,
+        "smallest": SMALLEST_DIFFERENCE[kind],
+        "verdict": verdict(low, high, SMALLEST_DIFFERENCE[kind]),
+    }
+
+
+def _against_clean(result, metric, rates, kind, sign):
+    """Per noisy ratio r, sign * (metric at r - metric at 0), paired by seed."""
+    runs, seeds = _by_seed(result), result["settings"]["seeds"]
+    comparisons = []
+    for rate in rates:
+        a, b = (rate, 0.0) if sign > 0 else (0.0, rate)
+        comparisons.append(
+            _difference(
+                f"{metric_label(metric)}: {rate_key(100 * a)}% - {rate_key(100 * b)}%",
+                [(runs[a, s], metric, runs[b, s], metric) for s in seeds],
+                kind,
+            )
+        )
+    return comparisons
+
+
+def _across_backbones(result, a, b, kind):
+    """``a - b`` on every backbone (each noise ratio and seed), paired by run."""
+    pairs = [(m, a, m, b) for m in _by_seed(result).values()]
+    return _difference(f"{metric_label(a)} - {metric_label(b)}", pairs, kind)
 
 
 def check_claims(result: dict) -> list[dict]:
-    """Test the paper's four claims on a study's means, with the seed spread.
+    """Decide the paper's claims on a study, from paired differences over seeds.
 
-    1. *ID bump*: linear-probe ID accuracy at a slight noise ratio (0 < r <= 0.1)
-       is higher than at 0.
-    2. *OOD decline*: linear-probe OOD accuracy falls at every step of noise.
-    3. *Spectrum*: SVE of the ID features and LSVR of the OOD features rise with
-       noise (Spearman correlation with the ratio > 0 and the last ratio above
-       the first).
-    4. *Mitigation*: NMTune's accuracy is at least LP's and MLP's at every ratio,
-       ID and OOD, and the clean backbone is the best one under NMTune.
+    Each comparison pairs runs that share a seed (two noise ratios of one
+    seed) or a backbone (two heads on one backbone), takes the 95% Student-t
+    interval of the differences (:func:`paired_interval`) and gives it a
+    :func:`verdict` against the smallest difference that counts
+    (0.5 accuracy point, 0.01 for SVE and LSVR).
+    A claim's verdict combines those of its comparisons:
+
+    1. *ID rises at slight noise*: LP ID accuracy at 5% or at 10% above 0%
+       (holds if either does).
+    2. *OOD falls from the first noise*: LP OOD accuracy at 0% above every
+       noisy ratio (holds if all do).
+    3. *SVE of ID features rises* with noise (at every ratio, against 0%).
+    4. *LSVR of OOD features rises* with noise (at every ratio, against 0%).
+    5. *NMTune beats LP and MLP tuning*, ID and OOD, over every backbone
+       (holds if all four do).
+    6. *The regularizers help a network that trains*: NMTune-trained above
+       MLP-trained, ID and OOD, over every backbone.
+    7. *NMTune raises SVE (ID) and lowers LSVR (OOD) of the tuned features*
+       ``z`` against MLP tuning (Figure 5 b, d), on the trained networks.
+    8. *The clean backbone is best under NMTune*: NMTune at 0% above every
+       noisy ratio, ID and OOD.
 
     Parameters
     ----------
     result : dict
-        A result of :func:`run_study`, with ``settings`` and ``summary``.
+        A result of :func:`run_study`, with ``settings`` and ``runs``.
 
     Returns
     -------
     claims : list of dict
-        One per claim: ``claim`` (its name), ``holds`` (bool) and ``detail``, a
-        sentence with the means and standard deviations it rests on.
+        One per claim: ``claim`` (its name), ``verdict`` (one of "holds", "does
+        not hold", "not resolved at this power") and ``comparisons``, each with
+        ``comparison``, ``n_pairs``, ``mean``, ``low``, ``high``, ``kind``
+        ("accuracy" or "spectrum"), ``smallest`` and ``verdict``. A claim
+        whose ratios or metrics the study did not measure is left out.
 
     Examples
     --------
-    >>> from sknml.experiments.study import check_claims, summarize
+    >>> from sknml.experiments.study import check_claims
     >>> runs = [
-    ...     {"noise_rate": r, "seed": 0, "metrics": {
-    ...         "lp_id": .80 + b, "lp_ood": .70 - r, "id_sve": 4 + r,
-    ...         "ood_lsvr": 1 + r, "mlp_id": .80, "mlp_ood": .6,
-    ...         "nmtune_id": .9 - r / 10, "nmtune_ood": .8 - r / 10}}
-    ...     for r, b in [(0.0, 0.0), (0.1, 0.01), (0.3, -0.02)]]
-    >>> result = {"settings": {"noise_rates": [0.0, 0.1, 0.3]},
-    ...           "summary": summarize(runs)}
-    >>> [claim["holds"] for claim in check_claims(result)]
-    [True, True, True, True]
+    ...     {"noise_rate": r, "seed": s, "metrics": {
+    ...         "lp_id": .80 + (0.02 if r == 0.1 else 0) + s / 1000,
+    ...         "lp_ood": .70 - r - s / 1000}}
+    ...     for r in (0.0, 0.1, 0.3) for s in range(5)]
+    >>> result = {"settings": {"noise_rates": [0.0, 0.1, 0.3],
+    ...           "seeds": list(range(5))}, "runs": runs}
+    >>> [(c["claim"], c["verdict"]) for c in check_claims(result)]
+    [('ID accuracy rises at slight noise', 'holds'),
+     ('OOD accuracy falls from the first noise', 'holds')]
     """
-
-    def fmt(metric, rate):
-        entry = result["summary"][rate_key(rate)][metric]
-        return f"{entry['mean']:.4f} ± {entry['std']:.4f}"
-
-    rates, lp_id = series(result, "lp_id")
-    _, lp_ood = series(result, "lp_ood")
+    rates = sorted(set(result["settings"]["noise_rates"]))
+    metrics = set(result["runs"][0]["metrics"])
+    noisy = [rate for rate in rates if rate > 0]
+    slight = [rate for rate in noisy if rate <= 0.1]
     claims = []
 
-    clean = rates.index(0.0) if 0.0 in rates else None
-    slight = [i for i, r in enumerate(rates) if 0 < r <= 0.1]
-    if clean is None or not slight:
+    def add(claim, comparisons, rule="all"):
         claims.append(
             {
-                "claim": "ID bump at slight noise",
-                "holds": False,
-                "detail": "needs ratio 0 and a ratio in (0, 0.1].",
-            }
-        )
-    else:
-        best = max(slight, key=lambda i: lp_id[i])
-        claims.append(
-            {
-                "claim": "ID bump at slight noise",
-                "holds": bool(lp_id[best] > lp_id[clean]),
-                "detail": f"LP ID accuracy {fmt('lp_id', rates[best])} at "
-                f"{rates[best]:g} vs {fmt('lp_id', 0.0)} at 0.",
+                "claim": claim,
+                "verdict": _combine([c["verdict"] for c in comparisons], rule),
+                "comparisons": comparisons,
             }
         )
 
-    steps = np.diff(lp_ood)
-    claims.append(
-        {
-            "claim": "OOD monotone decline",
-            "holds": bool(len(steps) > 0 and np.all(steps < 0)),
-            "detail": "LP OOD accuracy by ratio: "
-            + ", ".join(f"{r:g}: {fmt('lp_ood', r)}" for r in rates)
-            + f"; {int(np.sum(steps < 0))} of {len(steps)} steps fall.",
-        }
-    )
-
-    _, sve = series(result, "id_sve")
-    _, lsvr = series(result, "ood_lsvr")
-    rho_sve, rho_lsvr = _spearman(rates, sve), _spearman(rates, lsvr)
-    claims.append(
-        {
-            "claim": "SVE (ID) and LSVR (OOD) rise with noise",
-            "holds": bool(
-                rho_sve > 0 and rho_lsvr > 0 and sve[-1] > sve[0] and lsvr[-1] > lsvr[0]
-            ),
-            "detail": f"Spearman(ratio, SVE) = {rho_sve:.2f}, SVE "
-            f"{fmt('id_sve', rates[0])} -> {fmt('id_sve', rates[-1])}; "
-            f"Spearman(ratio, LSVR) = {rho_lsvr:.2f}, LSVR "
-            f"{fmt('ood_lsvr', rates[0])} -> {fmt('ood_lsvr', rates[-1])}.",
-        }
-    )
-
-    wins, total, best_clean = 0, 0, []
-    for domain in ("id", "ood"):
-        _, nmtune = series(result, f"nmtune_{domain}")
-        for method in ("lp", "mlp"):
-            _, other = series(result, f"{method}_{domain}")
-            wins += int(np.sum(np.asarray(nmtune) >= np.asarray(other)))
-            total += len(rates)
-        if clean is not None:
-            best_clean.append(nmtune[clean] >= max(nmtune))
-    claims.append(
-        {
-            "claim": "NMTune mitigates; clean model best under NMTune",
-            "holds": bool(wins == total and best_clean and all(best_clean)),
-            "detail": f"NMTune >= LP and MLP in {wins} of {total} (ratio, domain, "
-            "baseline) comparisons; clean backbone best under NMTune: "
-            f"ID {bool(best_clean and best_clean[0])}, "
-            f"OOD {bool(len(best_clean) > 1 and best_clean[1])}.",
-        }
-    )
+    if 0.0 in rates and slight:
+        add(
+            "ID accuracy rises at slight noise",
+            _against_clean(result, "lp_id", slight, "accuracy", +1),
+            rule="any",
+        )
+    if 0.0 in rates and noisy:
+        add(
+            "OOD accuracy falls from the first noise",
+            _against_clean(result, "lp_ood", noisy, "accuracy", -1),
+        )
+        for metric, claim in (
+            ("id_sve", "SVE of ID features rises with noise"),
+            ("ood_lsvr", "LSVR of OOD features rises with noise"),
+        ):
+            if metric in metrics:
+                add(claim, _against_clean(result, metric, noisy, "spectrum", +1))
+    pairs = [
+        ("NMTune beats LP and MLP tuning", "nmtune", ("lp", "mlp")),
+        (
+            "The regularizers help a network that trains",
+            "nmtune_trained",
+            ("mlp_trained",),
+        ),
+    ]
+    for claim, head, baselines in pairs:
+        names = [f"{head}_{d}" for d in ("id", "ood")]
+        if set(names) <= metrics:
+            add(
+                claim,
+                [
+                    _across_backbones(result, f"{head}_{d}", f"{b}_{d}", "accuracy")
+                    for b in baselines
+                    for d in ("id", "ood")
+                ],
+            )
+    z = ("nmtune_trained_z_id_sve", "mlp_trained_z_ood_lsvr")
+    if set(z) <= metrics:
+        add(
+            "NMTune raises SVE (ID) and lowers LSVR (OOD) of the tuned features",
+            [
+                _across_backbones(
+                    result,
+                    "nmtune_trained_z_id_sve",
+                    "mlp_trained_z_id_sve",
+                    "spectrum",
+                ),
+                _across_backbones(
+                    result,
+                    "mlp_trained_z_ood_lsvr",
+                    "nmtune_trained_z_ood_lsvr",
+                    "spectrum",
+                ),
+            ],
+        )
+    if 0.0 in rates and noisy and "nmtune_id" in metrics:
+        add(
+            "The clean backbone is best under NMTune",
+            [
+                c
+                for d in ("id", "ood")
+                for c in _against_clean(result, f"nmtune_{d}", noisy, "accuracy", -1)
+            ],
+        )
     return claims

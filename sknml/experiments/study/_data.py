@@ -1,9 +1,14 @@
-"""The study's data: fixed Fashion-MNIST splits and two digit sources (OOD)."""
+"""The study's data: fixed splits of Fashion-MNIST and of two digit sources."""
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from sknml.datasets import load_digits_aligned, load_fashion_mnist, load_mnist_5k
+from sknml.datasets import (
+    load_digits_aligned,
+    load_fashion_mnist,
+    load_mnist_5k,
+    make_shifted_images,
+)
 
 # The images each backbone is pre-trained on and probed with are fixed by this
 # seed, so that the study's seeds vary only the pre-training and the probes.
@@ -11,6 +16,13 @@ DATA_SEED = 0
 
 # Images in Fashion-MNIST's training split, which pre-training and probes share.
 FASHION_TRAIN_SIZE = 60_000
+
+# The in-domain tasks: other data sets, each fitted and scored on its own split.
+ID_TASKS = ("mnist", "digits")
+
+# The out-of-domain tests: shifted copies of Fashion-MNIST's test split, every
+# shift of make_shifted_images, in its order.
+OOD_SHIFTS = tuple(make_shifted_images(np.zeros((1, 28, 28))))
 
 
 def fashion_permutation(n):
@@ -30,14 +42,16 @@ def _stratified_subset(target, n, seed):
 
 
 def load_study_data(
-    n_pretrain: int, n_probe: int, n_id_test: int, n_ood: int | None
+    n_pretrain: int, n_probe: int, n_test: int, n_id: int | None
 ) -> dict:
     """The study's fixed downstream splits, the same in every run.
 
-    ``id``: Fashion-MNIST training images that pre-training never sees (after
-    the first ``n_pretrain`` of its fixed permutation) to fit on, a stratified
-    subset of the test split to test on. ``mnist`` and ``digits``: MNIST-5k and
-    the aligned digits, each a stratified subset split in half, stratified.
+    ``fashion``, the pre-training domain: Fashion-MNIST training images that
+    pre-training never sees (after the first ``n_pretrain`` of its fixed
+    permutation) to fit on, a stratified subset of the test split to score on
+    (the study also scores on shifted copies of it). ``mnist`` and ``digits``,
+    the in-domain tasks: MNIST-5k and the aligned digits, each a stratified
+    subset split in half, stratified.
 
     Parameters
     ----------
@@ -45,9 +59,9 @@ def load_study_data(
         Fashion-MNIST training images reserved for pre-training.
     n_probe : int
         Fashion-MNIST images to fit on, after those.
-    n_id_test : int
+    n_test : int
         Fashion-MNIST test images (stratified subset).
-    n_ood : int or None
+    n_id : int or None
         Images of each digit source before its halving; None for all.
 
     Returns
@@ -60,8 +74,8 @@ def load_study_data(
     --------
     >>> from sknml.experiments.study import load_study_data
     >>> tasks = load_study_data(2000, 500, 500, 400)
-    >>> sorted(tasks), tasks["id"][0].shape
-    (['digits', 'id', 'mnist'], (500, 28, 28))
+    >>> sorted(tasks), tasks["fashion"][0].shape
+    (['digits', 'fashion', 'mnist'], (500, 28, 28))
     """
     train = load_fashion_mnist(subset="train")
     test = load_fashion_mnist(subset="test")
@@ -72,9 +86,9 @@ def load_study_data(
             f"{len(train.target)} Fashion-MNIST training images."
         )
     probe_rows = unused[:n_probe]
-    test_rows = _stratified_subset(test.target, n_id_test, DATA_SEED)
+    test_rows = _stratified_subset(test.target, n_test, DATA_SEED)
     tasks = {
-        "id": (
+        "fashion": (
             train.images[probe_rows],
             train.target[probe_rows],
             test.images[test_rows],
@@ -82,7 +96,7 @@ def load_study_data(
         )
     }
     for name, source in (("mnist", load_mnist_5k()), ("digits", load_digits_aligned())):
-        rows = _stratified_subset(source.target, n_ood, DATA_SEED)
+        rows = _stratified_subset(source.target, n_id, DATA_SEED)
         fit_rows, test_rows = train_test_split(
             rows, test_size=0.5, stratify=source.target[rows], random_state=DATA_SEED
         )

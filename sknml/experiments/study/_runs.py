@@ -1,4 +1,4 @@
-"""The study's runs: one backbone per (noise ratio, seed), its spectra and tuners."""
+"""The study's runs: one backbone per (noise ratio, seed), its spectra and heads."""
 
 import os
 import time
@@ -10,22 +10,28 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from sknml.datasets import make_shifted_images
 from sknml.encoders import TorchEncoder
-from sknml.experiments._common import make_tuner
+from sknml.experiments._common import TUNED_METHODS, kept_epoch, make_tuner
 from sknml.experiments.study._backbone import load_or_pretrain
 from sknml.experiments.study._claims import check_claims, summarize
-from sknml.experiments.study._data import load_study_data
+from sknml.experiments.study._data import (
+    DATA_SEED,
+    ID_TASKS,
+    OOD_SHIFTS,
+    load_study_data,
+)
 from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
 from sknml.utils import environment, progress_bar, resolve_device, torch_threads
 
 DEFAULT_SETTINGS = {
-    "noise_rates": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
-    "seeds": [0, 1, 2],
-    "n_pretrain": 20000,
-    "pretrain_epochs": 3,
-    "n_probe": 5000,
-    "n_id_test": 10000,
-    "n_ood": None,
+    "noise_rates": [0.0, 0.05, 0.1, 0.2, 0.3],
+    "seeds": [0, 1, 2, 3, 4],
+    "n_pretrain": 50000,
+    "pretrain_epochs": 10,
+    "n_probe": 8000,
+    "n_test": 10000,
+    "n_id": None,
     "max_epochs": None,
 }
 
@@ -36,57 +42,102 @@ QUICK_SETTINGS = {
     "n_pretrain": 2000,
     "pretrain_epochs": 1,
     "n_probe": 500,
-    "n_id_test": 500,
-    "n_ood": 400,
+    "n_test": 500,
+    "n_id": 400,
     "max_epochs": 5,
 }
 
-# LogisticRegression() is the classical probe, beside the package's three.
-METHODS = ("logreg", "lp", "mlp", "nmtune")
+#: The compared heads: scikit-learn's ``LogisticRegression()`` on the raw
+#: features, then the package's tuners (:data:`TUNED_METHODS`).
+METHODS = ("LogReg", *TUNED_METHODS)
+
+#: The heads that train a network, whose runs record the epoch it kept and
+#: (for the ``-trained`` ones) the spectrum of its tuned features ``z``.
+NETWORKS = METHODS[2:]
 
 
-def _probe(method, *, max_epochs, device, random_state):
-    """A fresh probe; ``max_epochs=None`` keeps the estimator's own budget."""
-    if method == "logreg":
+def method_key(method):
+    """A method's prefix in the metric names: 'NMTune-trained' -> 'nmtune_trained'."""
+    return method.lower().replace("-", "_")
+
+
+def _head(method, *, max_epochs, device, random_state):
+    """A fresh head; ``max_epochs=None`` keeps the estimator's own budget."""
+    if method == "LogReg":
         return LogisticRegression(max_iter=2000)
     budget = {} if max_epochs is None else {"max_epochs": max_epochs}
     return make_tuner(method, device=str(device), random_state=random_state, **budget)
 
 
+def _spectrum(features):
+    """SVE and LSVR of a feature matrix."""
+    return (
+        float(singular_value_entropy(features)),
+        float(largest_singular_value_ratio(features)),
+    )
+
+
+def _mean_spectrum(matrices):
+    """``{"sve", "lsvr"}``: the mean over several feature matrices."""
+    pairs = np.array([_spectrum(F) for F in matrices])
+    return dict(zip(("sve", "lsvr"), pairs.mean(axis=0).tolist(), strict=True))
+
+
 def _evaluate_backbone(backbone, data, *, max_epochs, device, random_state):
-    """Spectra of the frozen features and the three tuners' accuracies."""
+    """Spectra of the frozen features and every head's accuracies.
+
+    The ID tasks (``ID_TASKS``) fit and score each on its own split; the OOD
+    head is fitted on clean Fashion-MNIST rows and scored on its clean test
+    split (``fashion``) and on each shifted copy of it (``OOD_SHIFTS``).
+    """
     encoder = TorchEncoder(backbone.features, batch_size=512, device=device)
-    encoder.fit(data["id"][0][:1, None])
-    features = {
-        task: tuple(
-            encoder.transform(part[:, None]) if part.ndim == 3 else part
-            for part in parts
-        )
-        for task, parts in data.items()
+    encoder.fit(data["fashion"][0][:1, None])
+
+    def encode(images):
+        return encoder.transform(images[:, None])
+
+    fits = {
+        task: (encode(X_fit), y_fit, {task: (encode(X_test), y_test)})
+        for task, (X_fit, y_fit, X_test, y_test) in data.items()
     }
-    spectra = {
-        task: np.vstack([features[task][0], features[task][2]]) for task in features
-    }
-    ood = ("mnist", "digits")
-    metrics = {
-        "id_sve": float(singular_value_entropy(spectra["id"])),
-        "id_lsvr": float(largest_singular_value_ratio(spectra["id"])),
-        "ood_sve": float(np.mean([singular_value_entropy(spectra[t]) for t in ood])),
-        "ood_lsvr": float(
-            np.mean([largest_singular_value_ratio(spectra[t]) for t in ood])
-        ),
-    }
+    y_shift = data["fashion"][3]
+    shifted = make_shifted_images(data["fashion"][2], random_state=DATA_SEED)
+    fits["fashion"][2].update(
+        {name: (encode(images), y_shift) for name, images in shifted.items()}
+    )
+    id_spectrum = _mean_spectrum(
+        np.vstack([fits[t][0], fits[t][2][t][0]]) for t in ID_TASKS
+    )
+    ood_spectrum = _mean_spectrum(fits["fashion"][2][s][0] for s in OOD_SHIFTS)
+    metrics = {f"id_{k}": v for k, v in id_spectrum.items()}
+    metrics.update({f"ood_{k}": v for k, v in ood_spectrum.items()})
     for method in METHODS:
-        for task, (X_fit, y_fit, X_test, y_test) in features.items():
-            clf = _probe(
+        key = method_key(method)
+        z = {"id": [], "ood": []}  # the tuned features of the -trained networks
+        for task, (X_fit, y_fit, tests) in fits.items():
+            head = _head(
                 method, max_epochs=max_epochs, device=device, random_state=random_state
             )
-            metrics[f"{method}_{task}"] = float(
-                clf.fit(X_fit, y_fit).score(X_test, y_test)
-            )
-        metrics[f"{method}_ood"] = float(
-            np.mean([metrics[f"{method}_{task}"] for task in ood])
+            head.fit(X_fit, y_fit)
+            for test, (X_test, y_test) in tests.items():
+                metrics[f"{key}_{test}"] = float(head.score(X_test, y_test))
+            if method in NETWORKS:
+                metrics[f"{key}_kept_{task}"] = kept_epoch(head)
+            if method.endswith("-trained"):
+                domain, names = (
+                    ("id", [task]) if task in ID_TASKS else ("ood", OOD_SHIFTS)
+                )
+                z[domain] += [head.transform(tests[name][0]) for name in names]
+        metrics[f"{key}_id"] = float(np.mean([metrics[f"{key}_{t}"] for t in ID_TASKS]))
+        metrics[f"{key}_ood"] = float(
+            np.mean([metrics[f"{key}_{s}"] for s in OOD_SHIFTS])
         )
+        for domain, matrices in z.items():
+            if matrices:
+                spectrum = _mean_spectrum(matrices)
+                metrics.update(
+                    {f"{key}_z_{domain}_{k}": v for k, v in spectrum.items()}
+                )
     return metrics
 
 
@@ -97,7 +148,8 @@ def _pretrain_accuracy(backbone, images, target, device):
     with torch.inference_mode():
         logits = torch.cat(
             [
-                model(torch.from_numpy(images[i : i + 1024, None]).to(device)).cpu()
+                # A copy: joblib's workers get the images read-only.
+                model(torch.tensor(images[i : i + 1024, None], device=device)).cpu()
                 for i in range(0, len(images), 1024)
             ]
         )
@@ -112,12 +164,13 @@ def _pretrain_accuracy(backbone, images, target, device):
         "n_pretrain": [Interval(Integral, 100, None, closed="left")],
         "pretrain_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_probe": [Interval(Integral, 20, None, closed="left")],
-        "n_id_test": [Interval(Integral, 20, None, closed="left")],
-        "n_ood": [Interval(Integral, 20, None, closed="left"), None],
+        "n_test": [Interval(Integral, 20, None, closed="left")],
+        "n_id": [Interval(Integral, 20, None, closed="left"), None],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "device": [StrOptions({"auto", "cpu", "cuda"}), torch.device],
         "cache_dir": [str, Path, None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -129,52 +182,56 @@ def run_study(
     n_pretrain: int = DEFAULT_SETTINGS["n_pretrain"],
     pretrain_epochs: int = DEFAULT_SETTINGS["pretrain_epochs"],
     n_probe: int = DEFAULT_SETTINGS["n_probe"],
-    n_id_test: int = DEFAULT_SETTINGS["n_id_test"],
-    n_ood: int | None = DEFAULT_SETTINGS["n_ood"],
+    n_test: int = DEFAULT_SETTINGS["n_test"],
+    n_id: int | None = DEFAULT_SETTINGS["n_id"],
     max_epochs: int | None = DEFAULT_SETTINGS["max_epochs"],
     device: str | torch.device = "auto",
     cache_dir: str | Path | None = None,
     n_threads: int | None = None,
+    n_jobs: int = 1,
     verbose: bool = True,
 ) -> dict:
     """Run the noisy pre-training study and return every number it measures.
 
-    For each noise ratio and seed: pre-train (or load) a backbone with
-    :func:`load_or_pretrain`; measure its own clean test accuracy; extract frozen
-    features with :class:`~sknml.encoders.TorchEncoder`; compute SVE and LSVR of
-    the ID and OOD features with :mod:`sknml.metrics`; fit a linear probe
-    (``NMTuneClassifier(n_layers=0)``), an MLP (all NMTune weights 0) and NMTune
-    (defaults) on the ID task and on each OOD source.
+    For each noise ratio and seed: pre-train (or load) a backbone on
+    Fashion-MNIST with :func:`load_or_pretrain`; measure its own clean test
+    accuracy; extract frozen features with :class:`~sknml.encoders.TorchEncoder`;
+    compute SVE and LSVR of the ID and OOD features with :mod:`sknml.metrics`;
+    fit every head of ``METHODS`` on each task: ``LogisticRegression()``, the
+    linear probe, MLP tuning and NMTune, and the last two with
+    ``keep_start=False`` (``MLP-trained``, ``NMTune-trained``: the networks as
+    they train, which the default keeps only when they beat the probe).
 
-    ID is Fashion-MNIST: tuners fit on ``n_probe`` training images the backbone
-    never saw and are scored on the test split. OOD is the digits, out of the
-    pre-training domain: each source (MNIST-5k, aligned scikit-learn digits) is
-    split in half, stratified, fit on one half and scored on the other; the OOD
-    accuracy is the mean over the two sources. (Fitting on one digit source and
-    scoring on the other was tried: with these small backbones it lands near
-    chance for every noise ratio, too close to rank anything.)
+    The paper's protocol (arXiv:2309.17002, section 2.1). ID: other data sets,
+    each fitted and scored on its own split: MNIST-5k and the aligned
+    scikit-learn digits, each halved (stratified); the ID accuracy is their
+    mean. OOD: heads fitted on ``n_probe`` clean Fashion-MNIST training images
+    that pre-training never saw and scored on shifted copies of the test split
+    (:func:`~sknml.datasets.make_shifted_images`, its eight shifts), the
+    analogs of ImageNet-V2, -R and -C; the OOD accuracy is their mean, and the
+    clean test split is scored too.
 
     Parameters
     ----------
     noise_rates : array-like of float in [0, 1), default=[0, .05, .1, .2, .3]
         Symmetric label-noise ratios of pre-training (the paper's).
-    seeds : array-like of int, default=[0, 1, 2]
-        Pre-training seeds; each also seeds its tuners.
-    n_pretrain : int, default=20000
+    seeds : array-like of int, default=[0, 1, 2, 3, 4]
+        Pre-training seeds; each also seeds its heads.
+    n_pretrain : int, default=50000
         Fashion-MNIST training images to pre-train on.
-    pretrain_epochs : int, default=3
+    pretrain_epochs : int, default=10
         Pre-training epochs.
-    n_probe : int, default=5000
+    n_probe : int, default=8000
         Further Fashion-MNIST training images (never seen in pre-training) to fit
-        the ID tuners on.
-    n_id_test : int, default=10000
-        Fashion-MNIST test images to score the ID tuners on (stratified subset).
-    n_ood : int, default=None
-        Cap on the images of each OOD source (stratified subset); None keeps all
-        5,000 MNIST and 1,797 digits.
+        the OOD heads on.
+    n_test : int, default=10000
+        Fashion-MNIST test images (stratified subset) to shift and score on.
+    n_id : int, default=None
+        Cap on the images of each ID data set (stratified subset); None keeps
+        all 5,000 MNIST and 1,797 digits.
     max_epochs : int, default=None
-        Fixed epochs of each NMTuneClassifier probe; None keeps the estimator's
-        own budget (early stopping on a validation split).
+        Fixed epochs of each network; None keeps the estimator's own budget
+        (early stopping on a validation split).
     device : {'auto', 'cpu', 'cuda'} or torch.device, default='auto'
         Where to pre-train, extract and tune; ``'auto'`` uses CUDA when available.
     cache_dir : str or Path, default=None
@@ -183,6 +240,10 @@ def run_study(
         CPU threads of torch during the study (restored after); None keeps the
         current setting. On a CPU shared with other jobs, 1 thread can be several
         times faster than 2 for this small network, as threads wait on each other.
+    n_jobs : int, default=1
+        Backbones evaluated side by side (joblib processes, ``n_threads`` torch
+        threads each, 1 when None); each run is seeded on its own, so the
+        results do not depend on ``n_jobs``.
     verbose : bool, default=True
         Progress bars.
 
@@ -190,11 +251,14 @@ def run_study(
     -------
     result : dict
         ``settings``; ``runs``, one dict per (noise ratio, seed) with the
-        pre-training info and flat ``metrics`` (``pretrain_acc``, ``id_sve``,
-        ``id_lsvr``, ``ood_sve``, ``ood_lsvr`` and ``{lp,mlp,nmtune}_{id,ood,
-        mnist,digits}`` accuracies); ``summary`` from
-        :func:`summarize`; ``claims`` from :func:`check_claims`; ``environment``
-        and ``seconds``. All plain JSON types.
+        pre-training info and flat ``metrics``: ``pretrain_acc``,
+        ``{id,ood}_{sve,lsvr}``, every head's accuracy per test (``lp_mnist``,
+        ``lp_rotation``, ``lp_fashion``...) and its ``_id`` and ``_ood`` means,
+        each network's kept epoch per task (``mlp_kept_mnist``: 0 is the probe)
+        and the spectrum of the trained networks' ``z``
+        (``nmtune_trained_z_id_sve``...); ``summary`` from :func:`summarize`;
+        ``claims`` from :func:`check_claims`; ``environment`` and ``seconds``.
+        All plain JSON types.
 
     See Also
     --------
@@ -205,7 +269,7 @@ def run_study(
     >>> from sknml.experiments.study import run_study
     >>> result = run_study(
     ...     noise_rates=[0.0, 0.3], seeds=[0], n_pretrain=500, pretrain_epochs=1,
-    ...     n_probe=200, n_id_test=200, n_ood=200, max_epochs=1, device="cpu",
+    ...     n_probe=200, n_test=200, n_id=200, max_epochs=1, device="cpu",
     ...     n_threads=1, verbose=False)
     >>> len(result["runs"]), sorted(result["summary"])
     (2, ['0', '0.3'])
@@ -228,12 +292,13 @@ def run_study(
             "n_pretrain": n_pretrain,
             "pretrain_epochs": pretrain_epochs,
             "n_probe": n_probe,
-            "n_id_test": n_id_test,
-            "n_ood": n_ood,
+            "n_test": n_test,
+            "n_id": n_id,
             "max_epochs": max_epochs,
             "device": str(device),
             "cache_dir": None if cache_dir is None else str(cache_dir),
-            "n_threads": torch.get_num_threads(),
+            "n_threads": torch.get_num_threads() if n_jobs == 1 else n_threads or 1,
+            "n_jobs": n_jobs,
         }
         runs = _run_grid(settings, device, cache_dir, verbose)
     result = {
@@ -249,20 +314,43 @@ def run_study(
 
 def _run_grid(settings, device, cache_dir, verbose):
     """Pre-train (or load) and evaluate one backbone per (noise ratio, seed)."""
+    from joblib import Parallel, delayed
+
     data = load_study_data(
         settings["n_pretrain"],
         settings["n_probe"],
-        settings["n_id_test"],
-        settings["n_ood"],
+        settings["n_test"],
+        settings["n_id"],
     )
     grid = [
         (rate, seed) for rate in settings["noise_rates"] for seed in settings["seeds"]
     ]
-    runs = []
-    for rate, seed in progress_bar(
-        grid, enabled=verbose, desc="sknml study", unit="model"
-    ):
-        run_start = time.perf_counter()
+    parallel = settings["n_jobs"] > 1
+    runs = Parallel(n_jobs=settings["n_jobs"], return_as="generator")(
+        delayed(_run_one)(
+            rate,
+            seed,
+            data,
+            settings,
+            device,
+            cache_dir,
+            # One bar per backbone would interleave across processes.
+            verbose=verbose and not parallel,
+            n_threads=settings["n_threads"] if parallel else None,
+        )
+        for rate, seed in grid
+    )
+    return list(
+        progress_bar(
+            runs, enabled=verbose, total=len(grid), desc="sknml study", unit="model"
+        )
+    )
+
+
+def _run_one(rate, seed, data, settings, device, cache_dir, *, verbose, n_threads):
+    """Pre-train (or load) one backbone and measure everything on it."""
+    with torch_threads(n_threads):
+        start = time.perf_counter()
         backbone, info = load_or_pretrain(
             noise_rate=rate,
             random_state=seed,
@@ -273,7 +361,7 @@ def _run_grid(settings, device, cache_dir, verbose):
             verbose=verbose,
         )
         metrics = {
-            "pretrain_acc": _pretrain_accuracy(backbone, *data["id"][2:], device)
+            "pretrain_acc": _pretrain_accuracy(backbone, *data["fashion"][2:], device)
         }
         metrics.update(
             _evaluate_backbone(
@@ -284,16 +372,13 @@ def _run_grid(settings, device, cache_dir, verbose):
                 random_state=seed,
             )
         )
-        runs.append(
-            {
-                "noise_rate": rate,
-                "seed": seed,
-                "backbone_key": info["key"],
-                "cached": info["cached"],
-                "realized_noise_rate": info["realized_noise_rate"],
-                "pretrain_seconds": info["seconds"],
-                "seconds": time.perf_counter() - run_start,
-                "metrics": metrics,
-            }
-        )
-    return runs
+    return {
+        "noise_rate": rate,
+        "seed": seed,
+        "backbone_key": info["key"],
+        "cached": info["cached"],
+        "realized_noise_rate": info["realized_noise_rate"],
+        "pretrain_seconds": info["seconds"],
+        "seconds": time.perf_counter() - start,
+        "metrics": metrics,
+    }
