@@ -188,8 +188,9 @@ def symmetric_eigenvalues(matrix: torch.Tensor) -> torch.Tensor:
     of the same Gram (by a few 1e-3 relative on Grams of image features, whose
     smallest resolved eigenvalues lie near the round-off level). LAPACK's
     float32 solver fails to converge on some Grams of sparse ReLU activations (many
-    repeated zero eigenvalues) that its float64 solver handles: such a solve is
-    redone in float64, except on mps, which has no float64.
+    repeated zero eigenvalues) that its float64 solver handles, and returns
+    non-finite eigenvalues of some finite Grams: such a solve is redone in
+    float64, except on mps, which has no float64.
 
     Parameters
     ----------
@@ -209,11 +210,16 @@ def symmetric_eigenvalues(matrix: torch.Tensor) -> torch.Tensor:
     tensor([1., 3.])
     """
     solver_dtype = torch.promote_types(matrix.dtype, torch.float32)
+    redo = solver_dtype != torch.float64 and matrix.device.type != "mps"
     try:
         eigenvalues = torch.linalg.eigvalsh(matrix.to(solver_dtype))
     except torch.linalg.LinAlgError:
-        if solver_dtype == torch.float64 or matrix.device.type == "mps":
+        if not redo:
             raise
+        eigenvalues = None
+    # LAPACK's float32 solver can also return non-finite eigenvalues of a finite
+    # Gram without an error (seen on a 128 x 128 Gram of CNN features).
+    if redo and (eigenvalues is None or not torch.isfinite(eigenvalues).all()):
         eigenvalues = torch.linalg.eigvalsh(matrix.to(torch.float64))
     return eigenvalues.to(matrix.dtype)
 

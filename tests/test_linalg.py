@@ -70,28 +70,34 @@ def test_symmetric_eigenvalues_and_gradient_equal_float64_eigvalsh(dtype):
     assert_allclose(matrix.grad.double(), reference.grad, atol=tol)
 
 
-def _eigvalsh_failing_in_float32(calls):
-    """``torch.linalg.eigvalsh`` raising LAPACK's convergence error on float32."""
+def _eigvalsh_failing_in_float32(calls, failure):
+    """``torch.linalg.eigvalsh`` failing on float32: raising LAPACK's convergence
+    error, or returning NaN eigenvalues of a finite matrix without an error."""
     eigvalsh = torch.linalg.eigvalsh
 
     def patched(matrix):
         calls.append(matrix.dtype)
         if matrix.dtype == torch.float32:
-            raise torch.linalg.LinAlgError("linalg.eigh: failed to converge")
+            if failure == "error":
+                raise torch.linalg.LinAlgError("linalg.eigh: failed to converge")
+            return torch.full(matrix.shape[:1], float("nan"))
         return eigvalsh(matrix)
 
     return patched
 
 
+@pytest.mark.parametrize("failure", ["error", "nan"])
 @pytest.mark.parametrize("requires_grad", [True, False])
 def test_a_failed_float32_eigenvalue_solve_is_redone_in_float64(
-    monkeypatch, requires_grad
+    monkeypatch, requires_grad, failure
 ):
     z = torch.randn(6, 9, generator=torch.Generator().manual_seed(0))
     expected_z = z.clone().requires_grad_(requires_grad)
     expected = singular_values_from_gram(smaller_gram(expected_z))
     calls = []
-    monkeypatch.setattr(torch.linalg, "eigvalsh", _eigvalsh_failing_in_float32(calls))
+    monkeypatch.setattr(
+        torch.linalg, "eigvalsh", _eigvalsh_failing_in_float32(calls, failure)
+    )
     z.requires_grad_(requires_grad)
     s = singular_values_from_gram(smaller_gram(z))
     assert calls == [torch.float32, torch.float64]
