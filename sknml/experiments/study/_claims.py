@@ -92,7 +92,7 @@ def paired_interval(
         return mean, float("nan"), float("nan")
     half = stats.t.ppf((1 + confidence) / 2, len(differences) - 1)
     half *= stats.sem(differences)
-    return mean, mean - half, mean + half
+    return mean, float(mean - half), float(mean + half)
 
 
 def verdict(low: float, high: float, smallest: float) -> str:
