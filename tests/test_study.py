@@ -22,8 +22,7 @@ from sknml.experiments.study import (
     summarize,
     verdict,
 )
-from sknml.experiments.study._claims import VERDICTS
-from sknml.experiments.study._runs import METHODS, NETWORKS, method_key
+from sknml.experiments.study._claims import METHODS, NETWORKS, VERDICTS, method_key
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sknml import NAMED_SETTINGS, NMTuneClassifier, inactive_parameters
+from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
 from sknml.utils import resolve_device
 
 #: The compared methods that are one ``NMTuneClassifier``: the named setting
@@ -36,6 +37,14 @@ def make_tuner(method, **params):
     params = {**NAMED_SETTINGS[setting], **fixed, **params}
     inactive = inactive_parameters(NMTuneClassifier(**params))
     return NMTuneClassifier(**{k: v for k, v in params.items() if k not in inactive})
+
+
+def spectrum(features):
+    """``(SVE, LSVR)`` of a feature matrix, as Python floats."""
+    return (
+        float(singular_value_entropy(features)),
+        float(largest_singular_value_ratio(features)),
+    )
 
 
 def kept_epoch(clf):

@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from sknml import DEFAULT_PARAM_GRID, NMTuneClassifierCV
 from sknml.datasets import SENTIMENT_DOMAINS
-from sknml.experiments._common import kept_epoch, make_tuner
+from sknml.experiments._common import kept_epoch, make_tuner, spectrum
 from sknml.utils import progress_bar, torch_threads
 
 #: The compared methods, in the order of the tables. ``MLP-trained`` and
@@ -84,12 +84,6 @@ def _features_of(fitted, X):
     return clf.transform(X) if hasattr(clf, "transform") else X
 
 
-def _spectral(F):
-    from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
-
-    return float(singular_value_entropy(F)), float(largest_singular_value_ratio(F))
-
-
 def _fit_and_test(
     X, y, domain, *, train_domain, seed, method, noise, test_size, max_epochs, device
 ):
@@ -108,7 +102,7 @@ def _fit_and_test(
         estimator.fit(X[train], y[train])
         fit_seconds = time.perf_counter() - start
         F = _features_of(estimator, X[test])
-        sve, lsvr = _spectral(F)
+        sve, lsvr = spectrum(F)
         kept = kept_epoch(_classifier(estimator))
         tests = [(train_domain, test)] + [
             (d, np.flatnonzero(domain == d))

@@ -3,11 +3,30 @@
 import numpy as np
 from scipy import stats
 
+from sknml.experiments._common import TUNED_METHODS
+
 #: The smallest difference that counts, per kind of metric: half an accuracy
 #: point, and 0.01 nat of SVE or LSVR.
 SMALLEST_DIFFERENCE = {"accuracy": 0.005, "spectrum": 0.01}
 
 VERDICTS = ("holds", "does not hold", "not resolved at this power")
+
+#: The compared heads: scikit-learn's ``LogisticRegression()`` on the raw
+#: features, then the package's tuners (``TUNED_METHODS``).
+METHODS = ("LogReg", *TUNED_METHODS)
+
+#: The heads that train a network, whose runs record the epoch it kept and
+#: (for the ``-trained`` ones) the spectrum of its tuned features ``z``.
+NETWORKS = METHODS[2:]
+
+
+def method_key(method):
+    """A method's prefix in the metric names: 'NMTune-trained' -> 'nmtune_trained'."""
+    return method.lower().replace("-", "_")
+
+
+# The head of each metric prefix: 'nmtune_trained' -> 'NMTune-trained'.
+_HEADS = {method_key(method): method for method in METHODS}
 
 
 def rate_key(rate):
@@ -144,16 +163,6 @@ def _by_seed(result):
     return {(run["noise_rate"], run["seed"]): run["metrics"] for run in result["runs"]}
 
 
-_HEADS = {
-    "logreg": "LogReg",
-    "lp": "LP",
-    "mlp": "MLP",
-    "nmtune": "NMTune",
-    "mlp_trained": "MLP-trained",
-    "nmtune_trained": "NMTune-trained",
-}
-
-
 def metric_label(metric: str) -> str:
     """A metric's name as the report writes it: 'lp_ood' -> 'LP OOD'."""
     spectral = {
@@ -205,9 +214,13 @@ def _against_clean(result, metric, rates, kind, sign):
     return comparisons
 
 
-def _across_backbones(result, a, b, kind):
-    """``a - b`` on every backbone (each noise ratio and seed), paired by run."""
-    pairs = [(m, a, m, b) for m in _by_seed(result).values()]
+def head_difference(result, a, b, kind, rate=None):
+    """``a - b`` paired by backbone: on every backbone, or those of one ratio."""
+    pairs = [
+        (m, a, m, b)
+        for (noise_rate, _), m in _by_seed(result).items()
+        if rate is None or noise_rate == rate
+    ]
     return _difference(f"{metric_label(a)} - {metric_label(b)}", pairs, kind)
 
 
@@ -310,7 +323,7 @@ def check_claims(result: dict) -> list[dict]:
             add(
                 claim,
                 [
-                    _across_backbones(result, f"{head}_{d}", f"{b}_{d}", "accuracy")
+                    head_difference(result, f"{head}_{d}", f"{b}_{d}", "accuracy")
                     for b in baselines
                     for d in ("id", "ood")
                 ],
@@ -320,13 +333,13 @@ def check_claims(result: dict) -> list[dict]:
         add(
             "NMTune raises SVE (ID) and lowers LSVR (OOD) of the tuned features",
             [
-                _across_backbones(
+                head_difference(
                     result,
                     "nmtune_trained_z_id_sve",
                     "mlp_trained_z_id_sve",
                     "spectrum",
                 ),
-                _across_backbones(
+                head_difference(
                     result,
                     "mlp_trained_z_ood_lsvr",
                     "nmtune_trained_z_ood_lsvr",

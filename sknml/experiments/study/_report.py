@@ -5,9 +5,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sknml.experiments.study._claims import paired_interval, rate_key, series
+from sknml.experiments.study._claims import (
+    METHODS,
+    NETWORKS,
+    head_difference,
+    method_key,
+    rate_key,
+    series,
+)
 from sknml.experiments.study._data import ID_TASKS, OOD_SHIFTS
-from sknml.experiments.study._runs import METHODS, NETWORKS, method_key
 
 _ID_TITLE = "ID: MNIST-5k and digits"
 _OOD_TITLE = "OOD: shifted Fashion-MNIST"
@@ -230,22 +236,21 @@ def differences_table(result: dict) -> str:
     """Per ratio, ID and OOD: NMTune - LP, NMTune - MLP and NMTune-trained -
     MLP-trained, paired over seeds (mean and 95% interval, in points)."""
     pairs = [("nmtune", "lp"), ("nmtune", "mlp"), ("nmtune_trained", "mlp_trained")]
-    rows = []
-    for rate in result["settings"]["noise_rates"]:
-        runs = [run["metrics"] for run in result["runs"] if run["noise_rate"] == rate]
-        for domain in ("id", "ood"):
-            cells = []
-            for a, b in pairs:
-                diffs = [m[f"{a}_{domain}"] - m[f"{b}_{domain}"] for m in runs]
-                mean, low, high = paired_interval(diffs)
-                cells.append(
-                    " ".join(
-                        _difference_text(
-                            {"kind": "accuracy", "mean": mean, "low": low, "high": high}
-                        )
+    rows = [
+        [f"{100 * rate:g}%", domain.upper()]
+        + [
+            " ".join(
+                _difference_text(
+                    head_difference(
+                        result, f"{a}_{domain}", f"{b}_{domain}", "accuracy", rate
                     )
                 )
-            rows.append([f"{100 * rate:g}%", domain.upper(), *cells])
+            )
+            for a, b in pairs
+        ]
+        for rate in result["settings"]["noise_rates"]
+        for domain in ("id", "ood")
+    ]
     return _table(
         [
             "noise",

@@ -12,16 +12,21 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from sknml.datasets import make_shifted_images
 from sknml.encoders import TorchEncoder
-from sknml.experiments._common import TUNED_METHODS, kept_epoch, make_tuner
+from sknml.experiments._common import kept_epoch, make_tuner, spectrum
 from sknml.experiments.study._backbone import load_or_pretrain
-from sknml.experiments.study._claims import check_claims, summarize
+from sknml.experiments.study._claims import (
+    METHODS,
+    NETWORKS,
+    check_claims,
+    method_key,
+    summarize,
+)
 from sknml.experiments.study._data import (
     DATA_SEED,
     ID_TASKS,
     OOD_SHIFTS,
     load_study_data,
 )
-from sknml.metrics import largest_singular_value_ratio, singular_value_entropy
 from sknml.utils import environment, progress_bar, resolve_device, torch_threads
 
 DEFAULT_SETTINGS = {
@@ -47,19 +52,6 @@ QUICK_SETTINGS = {
     "max_epochs": 5,
 }
 
-#: The compared heads: scikit-learn's ``LogisticRegression()`` on the raw
-#: features, then the package's tuners (:data:`TUNED_METHODS`).
-METHODS = ("LogReg", *TUNED_METHODS)
-
-#: The heads that train a network, whose runs record the epoch it kept and
-#: (for the ``-trained`` ones) the spectrum of its tuned features ``z``.
-NETWORKS = METHODS[2:]
-
-
-def method_key(method):
-    """A method's prefix in the metric names: 'NMTune-trained' -> 'nmtune_trained'."""
-    return method.lower().replace("-", "_")
-
 
 def _head(method, *, max_epochs, device, random_state):
     """A fresh head; ``max_epochs=None`` keeps the estimator's own budget."""
@@ -69,17 +61,9 @@ def _head(method, *, max_epochs, device, random_state):
     return make_tuner(method, device=str(device), random_state=random_state, **budget)
 
 
-def _spectrum(features):
-    """SVE and LSVR of a feature matrix."""
-    return (
-        float(singular_value_entropy(features)),
-        float(largest_singular_value_ratio(features)),
-    )
-
-
 def _mean_spectrum(matrices):
     """``{"sve", "lsvr"}``: the mean over several feature matrices."""
-    pairs = np.array([_spectrum(F) for F in matrices])
+    pairs = np.array([spectrum(F) for F in matrices])
     return dict(zip(("sve", "lsvr"), pairs.mean(axis=0).tolist(), strict=True))
 
 
